@@ -1,0 +1,4 @@
+// The engine's public face: one `decide` for every enforcement point.
+export * from './types.ts';
+export { PolicyEngine, compileGrants, type EngineOptions, type SafeSearchLevel } from './engine.ts';
+export { normaliseTarget, normaliseHost, noteNames, type Target } from './normalise.ts';
