@@ -1,0 +1,456 @@
+// The decision log: the sink every enforcement point hands its decision events to, and the writer
+// that gets them into the store without ever making traffic wait.
+//
+// Every event is first appended to the spool (a JSON line, buffered for one event-loop turn and
+// written with one writeSync), then queued in memory for the database. In the normal ("live")
+// mode the writer drains the queue in batches and deletes spool segments the database holds.
+// When the queue is full or a batch fails, the writer drops the queue and switches to
+// "catch-up": new events go to the spool only, and the spool segments are replayed in order
+// (INSERT OR IGNORE on the event id, so a segment replayed twice stores nothing twice) until the
+// database has everything; then it goes live again. See docs/decision-log.md.
+import { join } from 'node:path';
+import type { DecisionEvent, DecisionSink } from '../engine/index.ts';
+import { CircumventionWindow } from './circumvention-window.ts';
+import type { EventQuery, EventStoreBackend, MigrationReport } from './event-store-backend.ts';
+import { acquireLock, releaseLock } from './lock-file.ts';
+import { Spool, type SpoolSegment } from './spool.ts';
+import { databasePath, SqliteEventStore } from './sqlite-event-store.ts';
+
+export interface DecisionLogOptions {
+  dataDir: string;
+  /** default: SQLite in `<dataDir>/hedgerow.db` */
+  backend?: EventStoreBackend;
+  /** bounded in-memory queue; beyond it events reach the database through the spool */
+  queueCapacity?: number;
+  batchSize?: number;
+  flushIntervalMs?: number;
+  /** default `<dataDir>/spool` */
+  spoolDir?: string;
+  /** events per spool segment file */
+  spoolSegmentEvents?: number;
+  /** the policy's `retention.decisions`, in ms; absent keeps events for ever */
+  retentionMs?: number;
+  circumventionWindowMs?: number;
+  circumventionThreshold?: number;
+  onCircumventionThreshold?: (person: string, count: number, events: DecisionEvent[]) => void;
+  /** warnings (torn spool line, failing database); default: process.emitWarning */
+  onWarning?: (message: string) => void;
+  now?: () => number;
+}
+
+export interface DecisionLogStats {
+  /** in the in-memory queue */
+  queued: number;
+  /** written to the spool file (durable across a crash of the process) */
+  spooled: number;
+  /** stored by the database from the in-memory queue */
+  written: number;
+  failedBatches: number;
+  /** stored by the database from spool files (catch-up and replay at open) */
+  replayed: number;
+  /** neither spooled nor stored (the spool could not be written and the queue was not used) */
+  dropped: number;
+  mode: 'live' | 'catch-up';
+}
+
+interface Entry {
+  event: DecisionEvent;
+  segment: number;
+}
+
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+/** A fixed-capacity FIFO: O(1) push and bulk take. */
+class Ring {
+  private readonly items: (Entry | undefined)[];
+  private head = 0;
+  length = 0;
+  constructor(readonly capacity: number) {
+    this.items = new Array(capacity);
+  }
+  push(entry: Entry): boolean {
+    if (this.length === this.capacity) return false;
+    this.items[(this.head + this.length) % this.capacity] = entry;
+    this.length++;
+    return true;
+  }
+  take(n: number): Entry[] {
+    const out: Entry[] = [];
+    const count = Math.min(n, this.length);
+    for (let i = 0; i < count; i++) {
+      out.push(this.items[this.head]!);
+      this.items[this.head] = undefined;
+      this.head = (this.head + 1) % this.capacity;
+    }
+    this.length -= count;
+    return out;
+  }
+  clear(): void {
+    this.items.fill(undefined);
+    this.head = 0;
+    this.length = 0;
+  }
+}
+
+function isPromise(value: unknown): value is Promise<void> {
+  return typeof value === 'object' && value !== null && typeof (value as Promise<void>).then === 'function';
+}
+
+const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class DecisionLog {
+  /** Synchronous, constant time, never throws, never waits on the database. */
+  readonly sink: DecisionSink;
+  /** what the default SQLite store's migrations did at open (null with a supplied backend) */
+  readonly migrations: MigrationReport | null;
+  readonly backend: EventStoreBackend;
+
+  private readonly spool: Spool;
+  private readonly queue: Ring;
+  private readonly batchSize: number;
+  private readonly retentionMs: number | undefined;
+  private readonly circumvention: CircumventionWindow | null;
+  private readonly warn: (message: string) => void;
+  private readonly now: () => number;
+  private readonly lockPath: string;
+  private mode: 'live' | 'catch-up' = 'catch-up';
+  private running: Promise<void> | null = null;
+  private retryDelay = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private immediateDrain: NodeJS.Immediate | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  private counts = { written: 0, failedBatches: 0, replayed: 0, dropped: 0 };
+  private lastFailure = '';
+
+  private constructor(options: DecisionLogOptions, backend: EventStoreBackend, migrations: MigrationReport | null, spool: Spool, lockPath: string) {
+    this.backend = backend;
+    this.migrations = migrations;
+    this.spool = spool;
+    this.lockPath = lockPath;
+    this.queue = new Ring(Math.max(1, options.queueCapacity ?? 50_000));
+    this.batchSize = Math.max(1, options.batchSize ?? 1_000);
+    this.retentionMs = options.retentionMs;
+    this.now = options.now ?? Date.now;
+    this.warn = options.onWarning ?? ((message) => process.emitWarning(message, { code: 'HEDGEROW_DECISION_LOG' }));
+    this.circumvention =
+      options.circumventionWindowMs !== undefined
+        ? new CircumventionWindow({
+            windowMs: options.circumventionWindowMs,
+            threshold: options.circumventionThreshold,
+            onThreshold: options.onCircumventionThreshold,
+          })
+        : null;
+    this.sink = (event) => this.accept(event);
+  }
+
+  /**
+   * Opens the store (running its migrations), replays any spool left by an earlier process in
+   * order before new events, rebuilds the circumvention window and starts the writer.
+   */
+  static open(options: DecisionLogOptions): DecisionLog {
+    const spoolDir = options.spoolDir ?? join(options.dataDir, 'spool');
+    const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, { code: 'HEDGEROW_DECISION_LOG' }));
+    const lockPath = acquireLock(spoolDir);
+    let backend: EventStoreBackend | undefined;
+    try {
+      const sqlite = options.backend ? null : SqliteEventStore.open(databasePath(options.dataDir));
+      backend = options.backend ?? sqlite!;
+      const batchSize = Math.max(1, options.batchSize ?? 1_000);
+      const spool = new Spool({ dir: spoolDir, segmentEvents: options.spoolSegmentEvents ?? 10_000, maxBuffered: batchSize, warn });
+      const log = new DecisionLog(options, backend, sqlite?.migrations ?? null, spool, lockPath);
+      log.replayAtOpen();
+      log.rebuildCircumvention(options.circumventionWindowMs);
+      if (log.retentionMs !== undefined) log.applyRetention();
+      log.startTimers(options.flushIntervalMs ?? 200);
+      return log;
+    } catch (error) {
+      if (!options.backend) backend?.close();
+      releaseLock(lockPath);
+      throw error;
+    }
+  }
+
+  private accept(event: DecisionEvent): void {
+    try {
+      if (this.closed) {
+        this.counts.dropped++;
+        return;
+      }
+      const segment = this.spool.append(JSON.stringify(event));
+      this.circumvention?.note(event, this.now());
+      if (this.mode !== 'live') return;
+      if (!this.queue.push({ event, segment })) {
+        this.enterCatchUp(`the in-memory queue is full (${this.queue.capacity} events)`);
+        return;
+      }
+      if (this.queue.length >= this.batchSize) this.scheduleDrain();
+    } catch (error) {
+      this.counts.dropped++;
+      this.warnOnce(`decision event not recorded: ${(error as Error).message}`);
+    }
+  }
+
+  /** Drops the queue (everything in it is in the spool) and replays from the spool from now on. */
+  private enterCatchUp(why: string): void {
+    if (this.mode === 'catch-up') return;
+    this.mode = 'catch-up';
+    this.queue.clear();
+    this.spool.forgetCommits();
+    this.warnOnce(`decision log: writing to the spool only: ${why}`);
+  }
+
+  private warnOnce(message: string): void {
+    if (message === this.lastFailure) return;
+    this.lastFailure = message;
+    this.warn(message);
+  }
+
+  private scheduleDrain(): void {
+    if (this.immediateDrain !== null || this.retryTimer !== null || this.closed) return;
+    this.immediateDrain = setImmediate(() => {
+      this.immediateDrain = null;
+      this.drainInBackground();
+    });
+  }
+
+  private drainInBackground(): void {
+    if (this.retryTimer !== null) return;
+    this.exclusive().then(
+      () => {
+        this.retryDelay = 0;
+        if (this.lastFailure !== '' && this.mode === 'live') this.lastFailure = '';
+      },
+      () => {
+        // Back off while the database is failing; events keep going to the spool meanwhile.
+        this.retryDelay = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryDelay * 2));
+        if (this.closed) return;
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.drainInBackground();
+        }, this.retryDelay);
+        this.retryTimer.unref();
+      },
+    );
+  }
+
+  /** Runs one drain after any drain already running; drains never overlap. */
+  private exclusive(): Promise<void> {
+    const previous = this.running ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.drain());
+    this.running = next;
+    const clear = (): void => {
+      if (this.running === next) this.running = null;
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
+  private async drain(): Promise<void> {
+    this.spool.writeBuffer();
+    if (this.mode === 'catch-up') await this.catchUp();
+    let first = true;
+    while (this.mode === 'live' && this.queue.length > 0) {
+      // Sync backends run on this thread: give traffic a turn between batches.
+      if (!first) await yieldTurn();
+      first = false;
+      this.spool.writeBuffer();
+      const batch = this.queue.take(this.batchSize);
+      if (batch.length === 0) break;
+      try {
+        const result = this.backend.writeBatch(batch.map((entry) => entry.event));
+        if (isPromise(result)) await result;
+      } catch (error) {
+        this.counts.failedBatches++;
+        this.enterCatchUp(`the database failed: ${(error as Error).message}`);
+        throw error;
+      }
+      this.counts.written += batch.length;
+      this.commit(batch);
+    }
+  }
+
+  private commit(batch: Entry[]): void {
+    // Entries of one segment are contiguous, so count runs rather than calling per event.
+    let seq = batch[0]!.segment;
+    let run = 0;
+    for (const entry of batch) {
+      if (entry.segment !== seq) {
+        this.spool.commit(seq, run);
+        seq = entry.segment;
+        run = 0;
+      }
+      run++;
+    }
+    this.spool.commit(seq, run);
+  }
+
+  /** Replays closed segments oldest first until the database has every spooled event. */
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      this.spool.writeBuffer();
+      const segment = this.spool.oldestClosed();
+      if (!segment) {
+        if (this.spool.activeEvents === 0) {
+          this.mode = 'live';
+          return;
+        }
+        this.spool.rotate();
+        continue;
+      }
+      await this.replaySegment(segment);
+    }
+  }
+
+  /** Writes one segment's events in batches, then deletes it. Throws when the database fails. */
+  private async replaySegment(segment: SpoolSegment): Promise<void> {
+    const events = this.spool.read(segment);
+    for (let index = 0; index < events.length; index += this.batchSize) {
+      if (index > 0) await yieldTurn();
+      const chunk = events.slice(index, index + this.batchSize);
+      try {
+        const result = this.backend.writeBatch(chunk);
+        if (isPromise(result)) await result;
+      } catch (error) {
+        this.counts.failedBatches++;
+        this.warnOnce(`decision log: the database failed: ${(error as Error).message}`);
+        throw error;
+      }
+      this.counts.replayed += chunk.length;
+    }
+    this.spool.remove(segment);
+  }
+
+  /**
+   * Segments left by an earlier process go in before anything new. With a synchronous backend
+   * this finishes inside `open`; with an asynchronous one, or when the database is down, the
+   * writer finishes it in catch-up mode before any new event is stored.
+   */
+  private replayAtOpen(): void {
+    for (let segment = this.spool.oldestClosed(); segment; segment = this.spool.oldestClosed()) {
+      const events = this.spool.read(segment);
+      for (let index = 0; index < events.length; index += this.batchSize) {
+        const chunk = events.slice(index, index + this.batchSize);
+        try {
+          const result = this.backend.writeBatch(chunk);
+          if (isPromise(result)) {
+            // Replayed again by the writer; the event ids make the second pass a no-op.
+            result.catch(() => undefined);
+            this.scheduleDrain();
+            return;
+          }
+        } catch (error) {
+          this.counts.failedBatches++;
+          this.warnOnce(`decision log: the database failed: ${(error as Error).message}`);
+          this.drainInBackground();
+          return;
+        }
+        this.counts.replayed += chunk.length;
+      }
+      this.spool.remove(segment);
+    }
+    this.mode = 'live';
+  }
+
+  private rebuildCircumvention(windowMs: number | undefined): void {
+    if (!this.circumvention || windowMs === undefined) return;
+    const now = this.now();
+    try {
+      const events = this.backend.search({ from: now - windowMs, circumvention: true, limit: 10_000 });
+      for (const event of events.reverse()) this.circumvention.note(event, now, false);
+    } catch (error) {
+      this.warnOnce(`decision log: circumvention counts not rebuilt: ${(error as Error).message}`);
+    }
+  }
+
+  private startTimers(flushIntervalMs: number): void {
+    const flush = setInterval(() => {
+      if (this.queue.length > 0 || this.mode === 'catch-up') this.drainInBackground();
+    }, Math.max(1, flushIntervalMs));
+    flush.unref();
+    this.timers.push(flush);
+    if (this.retentionMs !== undefined) {
+      const every = Math.min(3_600_000, Math.max(60_000, Math.floor(this.retentionMs / 10)));
+      const retention = setInterval(() => {
+        try {
+          this.applyRetention();
+          this.circumvention?.sweep(this.now());
+        } catch (error) {
+          this.warnOnce(`decision log: retention failed: ${(error as Error).message}`);
+        }
+      }, every);
+      retention.unref();
+      this.timers.push(retention);
+    }
+  }
+
+  /** Drains the queue and the spool into the database; rejects when the database fails. */
+  async flush(): Promise<void> {
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    try {
+      await this.exclusive();
+      this.retryDelay = 0;
+    } catch (error) {
+      if (!this.closed) this.drainInBackground();
+      throw error;
+    }
+  }
+
+  /**
+   * Flushes, then closes the store. Events the database did not take stay in the spool and are
+   * replayed at the next open.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    let flushed = true;
+    try {
+      await this.flush();
+    } catch {
+      flushed = false;
+    }
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    if (this.immediateDrain !== null) clearImmediate(this.immediateDrain);
+    this.spool.close(flushed && this.mode === 'live' && this.queue.length === 0 && this.spool.allCommitted());
+    try {
+      this.backend.close();
+    } finally {
+      releaseLock(this.lockPath);
+    }
+  }
+
+  search(query: EventQuery): DecisionEvent[] {
+    return this.backend.search(query);
+  }
+
+  tail(n: number): DecisionEvent[] {
+    return this.backend.tail(n);
+  }
+
+  circumventionCount(person: string, now: number = this.now()): number {
+    return this.circumvention?.count(person, now) ?? 0;
+  }
+
+  /** Deletes events older than the retention period; returns how many. */
+  applyRetention(now: number = this.now()): number {
+    if (this.retentionMs === undefined) return 0;
+    return this.backend.deleteBefore(now - this.retentionMs);
+  }
+
+  stats(): DecisionLogStats {
+    return {
+      queued: this.queue.length,
+      spooled: this.spool.written,
+      written: this.counts.written,
+      failedBatches: this.counts.failedBatches,
+      replayed: this.counts.replayed,
+      dropped: this.counts.dropped + this.spool.failed,
+      mode: this.mode,
+    };
+  }
+}

@@ -1,0 +1,16 @@
+// The store's public face: the decision log (sink, queue, spool, writer), the backend seam and
+// the SQLite backend, and the `hedgerow logs` command.
+export { DecisionLog, type DecisionLogOptions, type DecisionLogStats } from './decision-log.ts';
+export {
+  DEFAULT_SEARCH_LIMIT,
+  MAX_SEARCH_LIMIT,
+  type EventQuery,
+  type EventStoreBackend,
+  type MigrationReport,
+} from './event-store-backend.ts';
+export { SqliteEventStore, databasePath, type SqliteEventStoreOptions } from './sqlite-event-store.ts';
+export { sqliteMigrations, runSqliteMigrations, type Migration } from './migrations.ts';
+export { CircumventionWindow, type CircumventionWindowOptions } from './circumvention-window.ts';
+export { parseSegment, segmentName } from './spool.ts';
+export { formatEvent } from './format-event.ts';
+export { logsCommand, LOGS_USAGE, type LogsIo } from './logs-command.ts';
