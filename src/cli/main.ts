@@ -6,6 +6,9 @@ import { formatCoverage, lintPolicy, loadPolicy, policyCoverage, policyJsonSchem
 import { catalogueStats, importList, listFormats, loadCatalogue, whichHost, type ListFormat } from '../catalog/index.ts';
 import { normaliseTarget } from '../engine/index.ts';
 import { dataDirectory, loadEngine, referencePolicyPath } from '../runtime/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { startHedgerow } from '../server/index.ts';
+import { logsCommand } from '../store/index.ts';
 import { decisionJson, formatDecision, runBatch, runInteractive, toQuery, type CheckRequest } from './check.ts';
 
 export interface CliIo {
@@ -19,7 +22,9 @@ export interface CliIo {
 const USAGE = `hedgerow — a school's written e-safety policy, enforced
 
 Usage:
-  hedgerow start                         start Hedgerow with the policy (reference policy by default)
+  hedgerow start [--config FILE] [--policy FILE]
+                                         start the proxy (127.0.0.1:3128), DNS filter (127.0.0.1:5353)
+                                         and block page/PAC/health service (127.0.0.1:8080)
   hedgerow check URL --role ROLE [--age N] [--group G]… [--at ISO-8601] [--policy FILE] [--json]
   hedgerow check --batch [--policy FILE] JSON lines on stdin → one decision per line on stdout
   hedgerow check                         interactive: type ROLE URL [TIME]
@@ -29,6 +34,8 @@ Usage:
   hedgerow lists import PATH --format ut1|hosts|adblock|domains|tsv [--category NAME] [--name NAME]
   hedgerow lists stats                   what the catalogue holds
   hedgerow lists which HOST              which catalogue entries match a host
+  hedgerow logs tail [-n N] [--follow]   the newest decisions
+  hedgerow logs search [--user U] [--host H] [--from ISO] [--to ISO] [--action A] [--json]
 
 State lives in HEDGEROW_DATA (default ./data). Without --policy, the reference policy is used.
 `;
@@ -65,6 +72,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return listsCommand(rest, io);
       case 'start':
         return await startCommand(rest, io);
+      case 'logs':
+        return await logsCommand(rest, io);
       default:
         throw new UsageError(`unknown command \`${command}\``);
     }
@@ -218,10 +227,30 @@ function listsCommand(args: string[], io: CliIo): number {
 }
 
 async function startCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse({ args: args, options: { policy: { type: 'string' } }, allowPositionals: false, strict: true });
-  const engine = engineOrExit(values.policy, io);
-  if (!engine) return 1;
-  write(io.stdout, `policy ${engine.revision} loaded: ${engine.policy.layers.map((l) => l.name).join(' → ')}; ${engine.catalogue.domainCount} catalogue domains`);
-  await runInteractive(engine, io.now);
+  const { values } = parse({ args, options: { policy: { type: 'string' }, config: { type: 'string' } }, allowPositionals: false, strict: true });
+  const env = { ...io.env, ...(values.policy ? { HEDGEROW_POLICY: values.policy } : {}) };
+  const { config, problems, file } = loadConfig({ env, ...(values.config ? { file: values.config } : {}) });
+  if (!config) {
+    for (const p of problems) write(io.stderr, `${formatLocation(p.where)}${p.message} [HR_CONFIG_INVALID]`);
+    write(io.stderr, `hedgerow: the configuration has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was started`);
+    return 1;
+  }
+  if (file) write(io.stdout, `configuration: ${file}`);
+  const running = await startHedgerow(config, { now: io.now, log: (line) => write(io.stdout, line) });
+  write(io.stdout, 'Hedgerow is running. SIGHUP reloads the policy; SIGTERM or Ctrl-C stops.');
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      write(io.stdout, `${signal}: draining connections and flushing the decision log`);
+      process.off('SIGHUP', hangup);
+      running.close().then(resolveStop, (error: unknown) => {
+        write(io.stderr, `hedgerow: error while stopping: ${(error as Error).message}`);
+        resolveStop();
+      });
+    };
+    const hangup = () => running.reload();
+    process.on('SIGHUP', hangup);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
   return 0;
 }

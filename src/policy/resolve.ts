@@ -23,7 +23,7 @@ export interface ResolvedPolicy {
   revision: string;
   layers: Array<{ id: string; kind: LayerFile['layer']; name: string; file: string; version?: string; reviewDate?: string; owner?: string }>;
   clauses: Record<string, ClauseInfo & { layer: string }>;
-  roles: Record<string, { title?: string; staff: boolean; sameAs?: string; description?: string }>;
+  roles: Record<string, { title?: string; staff: boolean; child: boolean; sameAs?: string; description?: string }>;
   roleSets: Record<string, string[]>;
   unidentifiedRole: string | null;
   groups: Record<string, { title?: string; role?: string; within?: string }>;

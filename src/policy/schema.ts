@@ -21,6 +21,8 @@ export const roleSchema = z.strictObject({
   title: z.string().optional(),
   /** staff roles are adults employed or volunteering at the school */
   staff: z.boolean().default(false),
+  /** children see child-friendly block pages with the Be SMART advice */
+  child: z.boolean().default(false),
   /** treated exactly like another role for filtering (guest → pupil) */
   sameAs: id.optional(),
   description: z.string().optional(),

@@ -1,0 +1,188 @@
+// The HTTP service beside the proxy and DNS filter: the block page for names the DNS filter
+// answered with this service's address, the forms on the block page, the PAC file, and health.
+// The dashboard and the JSON API are built on this same server.
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { BlockPageReportKind, BlockPageReports } from '../cases/index.ts';
+import type { Decision, DecisionSink, Person } from '../engine/index.ts';
+import { normaliseHost } from '../engine/index.ts';
+import { escapeHtml, renderBlockPage } from '../proxy/index.ts';
+import { renderPac } from './pac.ts';
+import { randomUUID } from 'node:crypto';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  policyRevision: string | null;
+  policyLoadedAt: number | null;
+  lastReloadProblems: string[];
+  points: Record<string, { enabled: boolean; listening: string | null; stats?: unknown }>;
+  decisionLog: unknown;
+  catalogueDomains: number;
+}
+
+export interface HttpServiceOptions {
+  host: string;
+  port: number;
+  /** how browsers reach this service */
+  publicUrl: () => string;
+  pac: { proxyHost: string; proxyPort: number; bypass: readonly string[] };
+  identify(clientIp: string): Person;
+  decide(person: Person, url: string, at: number): Decision;
+  isPupil(person: Person): boolean;
+  timeZone(): string;
+  reports: BlockPageReports;
+  sink?: DecisionSink;
+  health(): HealthReport;
+  now?: () => number;
+}
+
+const kinds: Record<string, BlockPageReportKind> = {
+  'request-access': 'request-access',
+  accident: 'accident',
+  'tell-teacher': 'tell-teacher',
+};
+
+const thanks: Record<BlockPageReportKind, { pupil: string; staff: string }> = {
+  'request-access': {
+    pupil: 'Thank you. Your request has been sent to the e-safety team, and the headteacher will decide.',
+    staff: 'Your request has been sent to the e-safety team for review; the headteacher makes the final decision. You will be told the outcome.',
+  },
+  accident: {
+    pupil: 'Thank you for telling us. You have not done anything wrong.',
+    staff: 'Thank you. Your report of accidental access has been recorded for your line manager.',
+  },
+  'tell-teacher': {
+    pupil: 'Thank you for telling us. A teacher will talk to you about it.',
+    staff: 'Thank you. Your report has been recorded for the safeguarding team.',
+  },
+};
+
+function simplePage(title: string, body: string): string {
+  return (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+    `<title>${escapeHtml(title)}</title><style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#111;background:#fff}</style>` +
+    `</head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
+  );
+}
+
+function field(body: unknown, name: string): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : '';
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+export async function startHttpService(options: HttpServiceOptions): Promise<{ app: FastifyInstance; address: { host: string; port: number } }> {
+  const now = options.now ?? Date.now;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+  });
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+  app.addHook('onSend', async (_request, reply) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+  });
+
+  const ownHosts = () => {
+    const url = new URL(options.publicUrl());
+    return new Set([url.host, url.hostname, `${options.host}:${options.port}`, options.host, 'localhost', `localhost:${options.port}`]);
+  };
+  const isOwnHost = (request: FastifyRequest) => ownHosts().has((request.headers.host ?? '').toLowerCase());
+
+  const pac = () => renderPac(options.pac);
+  app.get('/proxy.pac', async (_request, reply) => reply.type('application/x-ns-proxy-autoconfig').send(pac()));
+  app.get('/wpad.dat', async (_request, reply) => reply.type('application/x-ns-proxy-autoconfig').send(pac()));
+  app.get('/health', async (_request, reply) => {
+    const report = options.health();
+    return reply.code(report.status === 'ok' ? 200 : 503).send(report);
+  });
+
+  app.post('/block/:kind', async (request, reply) => {
+    const kind = kinds[(request.params as { kind: string }).kind];
+    if (!kind) return reply.code(404).type('text/html').send(simplePage('Not found', '<p>There is no such form.</p>'));
+    const person = options.identify(request.ip);
+    const body = request.body;
+    const url = field(body, 'url');
+    const target = normaliseHost(field(body, 'host') || url);
+    options.reports.record({
+      at: now(),
+      kind,
+      person: person.id ?? null,
+      role: person.role,
+      clientIp: request.ip,
+      url,
+      host: target.host,
+      clauses: field(body, 'clauses').split(',').filter(Boolean).slice(0, 20),
+      categories: field(body, 'categories').split(',').filter(Boolean).slice(0, 20),
+      eventId: field(body, 'reference') || null,
+      message: field(body, 'message'),
+    });
+    const pupil = options.isPupil(person);
+    return reply.type('text/html').send(simplePage(pupil ? 'Thank you' : 'Recorded', `<p>${escapeHtml(pupil ? thanks[kind].pupil : thanks[kind].staff)}</p>`));
+  });
+
+  // A browser sent here by the DNS filter's block answer asks for the blocked name itself.
+  app.setNotFoundHandler(async (request, reply) => {
+    if (isOwnHost(request)) {
+      return reply.code(404).type('text/html').send(simplePage('Hedgerow', '<p>This is the school\'s internet filter. There is nothing here.</p>'));
+    }
+    const person = options.identify(request.ip);
+    const hostHeader = request.headers.host ?? '';
+    const url = `http://${hostHeader}${request.url}`;
+    const at = now();
+    const decision = options.decide(person, url, at);
+    const reference = randomUUID();
+    options.sink?.({
+      v: 1,
+      id: reference,
+      at,
+      point: 'dns',
+      person: person.id ?? null,
+      role: person.role,
+      groups: [...(person.groups ?? [])],
+      device: null,
+      clientIp: request.ip,
+      host: decision.host,
+      url,
+      categories: decision.categories,
+      action: decision.action,
+      rule: decision.rule,
+      clauses: decision.clauses,
+      circumvention: decision.circumvention,
+      policyRevision: decision.policyRevision,
+      warnReason: null,
+      searchTerm: null,
+    });
+    const html = renderBlockPage({
+      url,
+      host: decision.host || hostHeader,
+      reason: decision.action === 'allow' ? 'This address was answered by the school filter.' : decision.reason,
+      clauses: decision.clauses,
+      categories: decision.categories,
+      at,
+      reference,
+      pupil: options.isPupil(person),
+      blockPageBaseUrl: `${options.publicUrl()}/block`,
+      timeZone: options.timeZone(),
+    });
+    return reply.code(403).type('text/html; charset=utf-8').send(html);
+  });
+
+  app.setErrorHandler(async (error, _request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    return reply.code(status >= 400 && status < 600 ? status : 500).type('text/html').send(simplePage('Request not accepted', `<p>${escapeHtml(status === 413 ? 'The form was too large.' : 'The request could not be understood.')}</p>`));
+  });
+
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return { app, address: { host: options.host, port } };
+}

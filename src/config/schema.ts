@@ -1,0 +1,64 @@
+// The configuration of one Hedgerow process: where each enforcement point listens, which
+// networks may use it and who they are. Validated once at start with every problem reported,
+// then frozen. The policy (what is allowed) is not configuration: it lives in the policy file.
+import { z } from 'zod';
+
+const host = z.string().min(1);
+const port = z.number().int().min(0).max(65535);
+const cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a network like 10.20.0.0/16 or fd00::/8');
+
+export const networkSchema = z.strictObject({
+  name: z.string().optional(),
+  cidr,
+  role: z.string(),
+  groups: z.array(z.string()).default([]),
+});
+
+export const configSchema = z.strictObject({
+  /** the policy file (school layer); default: the reference policy in examples/ */
+  policy: z.string().optional(),
+  /** all state: lists, catalogue snapshot, database, spool, CA */
+  dataDir: z.string().optional(),
+  proxy: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: host.default('127.0.0.1'),
+      port: port.default(3128),
+      /** client networks allowed to use the proxy; never everyone */
+      allowedClients: z.array(cidr).min(1).default(['127.0.0.0/8', '::1/128']),
+      requireAuth: z.boolean().default(false),
+    })
+    .prefault({}),
+  dns: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: host.default('127.0.0.1'),
+      port: port.default(5353),
+      /** where allowed names are resolved; default: the machine's resolvers */
+      upstreams: z.array(z.strictObject({ host, port: port.default(53) })).optional(),
+      /** blocked names answer with the block page's address, or NXDOMAIN */
+      blockAnswer: z.enum(['address', 'nxdomain']).default('address'),
+      /** the block page's address for `address` answers; default: the HTTP service's host */
+      blockAddress: z.string().optional(),
+      blockAddress6: z.string().optional(),
+      rateLimit: z.strictObject({ perSecond: z.number().positive(), burst: z.number().positive() }).optional(),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      host: host.default('127.0.0.1'),
+      port: port.default(8080),
+      /** how browsers reach this service (block page forms, PAC file); default from host and port */
+      publicUrl: z.string().url().optional(),
+    })
+    .prefault({}),
+  /** client networks mapped to roles (a pupil VLAN, a staff VLAN, guest Wi-Fi); most specific wins */
+  networks: z.array(networkSchema).default([]),
+  /** networks that bypass the proxy in the PAC file (local services) */
+  pacBypass: z.array(z.string()).default(['localhost', '127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']),
+  /** reload the policy when its files change (as well as on SIGHUP) */
+  watchPolicy: z.boolean().default(true),
+});
+
+export type HedgerowConfig = z.infer<typeof configSchema>;
+export type NetworkMapping = z.infer<typeof networkSchema>;

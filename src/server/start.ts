@@ -1,0 +1,224 @@
+// `hedgerow start`: the proxy, the DNS filter and the HTTP service in one process, sharing one
+// engine that is swapped atomically when the policy or the catalogue changes. A broken new policy
+// is refused with its lint messages and the last good one stays in force.
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { resolve } from 'node:path';
+import { startHttpService, type HealthReport } from '../api/index.ts';
+import { BlockPageReports } from '../cases/index.ts';
+import type { HedgerowConfig } from '../config/index.ts';
+import { startDnsFilter, type DnsFilter } from '../dns/index.ts';
+import type { DecisionQuery, Person, PolicyEngine } from '../engine/index.ts';
+import { formatLocation, HedgerowError } from '../errors/index.ts';
+import { parseDuration } from '../policy/index.ts';
+import { startProxy, type ForwardProxy } from '../proxy/index.ts';
+import { dataDirectory, loadEngine, referencePolicyPath } from '../runtime/index.ts';
+import { DecisionLog, databasePath } from '../store/index.ts';
+import { NetworkIdentifier } from './network-identifier.ts';
+
+export interface RunningHedgerow {
+  readonly engine: PolicyEngine;
+  readonly proxy: ForwardProxy | null;
+  readonly dns: DnsFilter | null;
+  readonly http: { host: string; port: number };
+  readonly log: DecisionLog;
+  readonly reports: BlockPageReports;
+  readonly dataDir: string;
+  /** reload the policy and catalogue; returns the problems when the new policy was refused */
+  reload(): { ok: boolean; problems: string[]; revision: string };
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+/** The machine's own resolvers, for forwarding allowed names when none are configured. */
+function systemResolvers(): Array<{ host: string; port: number }> {
+  try {
+    const text = readFileSync('/etc/resolv.conf', 'utf8');
+    const found = [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => ({ host: m[1]!, port: 53 }));
+    return found.length > 0 ? found : [{ host: '127.0.0.1', port: 53 }];
+  } catch {
+    return [{ host: '127.0.0.1', port: 53 }];
+  }
+}
+
+export async function startHedgerow(config: HedgerowConfig, options: StartOptions = {}): Promise<RunningHedgerow> {
+  const now = options.now ?? Date.now;
+  const say = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dataDir = resolve(config.dataDir ?? dataDirectory());
+  const policyFile = resolve(config.policy ?? referencePolicyPath());
+
+  const first = loadEngine({ policyFile, dataDir });
+  if (!first.engine) {
+    throw new HedgerowError('HR_POLICY_SCHEMA', `the policy cannot be used:\n${first.problems.map((p) => `${formatLocation(p.where)}${p.message} [${p.code}]`).join('\n')}`);
+  }
+  let engine: PolicyEngine = first.engine;
+  let loadedAt = now();
+  let lastReloadProblems: string[] = [];
+  const policy = () => engine.policy;
+  say(`policy ${engine.revision}: ${policy().layers.map((l) => l.name).join(' → ')}`);
+  say(`catalogue: ${engine.catalogue.domainCount} domains, ${engine.catalogue.ipCount} IP rules (${first.catalogueFromSnapshot ? 'snapshot' : 'built'} in ${first.catalogueLoadMs.toFixed(0)} ms)`);
+
+  const log = DecisionLog.open({
+    dataDir,
+    retentionMs: parseDuration(policy().retention.decisions ?? '365d'),
+    circumventionWindowMs: parseDuration(policy().circumvention.window),
+    circumventionThreshold: policy().circumvention.threshold,
+  });
+  if (log.migrations && log.migrations.applied.length > 0) say(`store: applied migrations ${log.migrations.applied.join(', ')}`);
+  const reports = new BlockPageReports(databasePath(dataDir));
+  if (reports.migrations.applied.length > 0) say(`store: applied migrations ${reports.migrations.applied.join(', ')}`);
+
+  const identifier = new NetworkIdentifier(config.networks, () => policy().unidentifiedRole ?? 'guest');
+  const identify = (clientIp: string): Person => identifier.identify(clientIp);
+  const decide = (query: DecisionQuery) => engine.decide(query);
+  const isPupil = (person: Person) => {
+    const role = engine.roleOf(person);
+    return role !== null && policy().roles[role]?.child === true;
+  };
+  const timeZone = () => policy().calendar?.timeZone ?? 'UTC';
+
+  const httpHost = config.http.host;
+  let httpPort = config.http.port;
+  const publicUrl = () => config.http.publicUrl ?? `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${httpPort}`;
+
+  const started: Array<() => Promise<void>> = [];
+  try {
+    let proxy: ForwardProxy | null = null;
+    let dns: DnsFilter | null = null;
+    if (config.proxy.enabled) {
+      proxy = await startProxy({
+        host: config.proxy.host,
+        port: config.proxy.port,
+        allowedClients: [...config.proxy.allowedClients],
+        requireAuth: config.proxy.requireAuth,
+        identify: (clientIp) => identify(clientIp),
+        decide,
+        sink: log.sink,
+        blockPage: { baseUrl: `${publicUrl()}/block`, smartAdviceFor: isPupil, timeZone: timeZone() },
+        warnGraceMs: parseDuration(policy().warnGrace),
+        now,
+      });
+      started.push(() => proxy!.close(5_000));
+      say(`proxy listening on ${proxy.address.host}:${proxy.address.port}`);
+    }
+
+    const http = await startHttpService({
+      host: httpHost,
+      port: httpPort,
+      publicUrl,
+      pac: { proxyHost: config.proxy.host, proxyPort: proxy?.address.port ?? config.proxy.port, bypass: config.pacBypass },
+      identify,
+      decide: (person, url, at) => engine.decide({ person, url, at }),
+      isPupil,
+      timeZone,
+      reports,
+      sink: log.sink,
+      now,
+      health: (): HealthReport => ({
+        status: lastReloadProblems.length === 0 ? 'ok' : 'degraded',
+        policyRevision: engine.revision,
+        policyLoadedAt: loadedAt,
+        lastReloadProblems,
+        points: {
+          proxy: { enabled: proxy !== null, listening: proxy ? `${proxy.address.host}:${proxy.address.port}` : null, stats: proxy?.stats() },
+          dns: { enabled: dns !== null, listening: dns ? `${dns.address.host}:${dns.address.port}` : null, stats: dns?.stats() },
+        },
+        decisionLog: log.stats(),
+        catalogueDomains: engine.catalogue.domainCount,
+      }),
+    });
+    httpPort = http.address.port;
+    started.push(() => http.app.close());
+    say(`block page, PAC file and health on ${publicUrl()}`);
+
+    if (config.dns.enabled) {
+      const blockAddress = config.dns.blockAddress ?? (httpHost === '0.0.0.0' || httpHost === '::' ? '127.0.0.1' : httpHost);
+      dns = await startDnsFilter({
+        host: config.dns.host,
+        port: config.dns.port,
+        upstreams: config.dns.upstreams ? config.dns.upstreams.map((u) => ({ ...u })) : systemResolvers(),
+        blockAnswer: config.dns.blockAnswer === 'nxdomain' ? 'nxdomain' : { a: blockAddress, ...(config.dns.blockAddress6 ? { aaaa: config.dns.blockAddress6 } : {}) },
+        identify,
+        decide,
+        safeSearchFor: (person) => engine.safeSearchFor(person),
+        dohIsCircumvention: (person) => engine.decide({ person, url: 'dns.google', at: now() }).circumvention,
+        sink: log.sink,
+        ...(config.dns.rateLimit ? { rateLimit: { ...config.dns.rateLimit } } : {}),
+        now,
+      });
+      started.push(() => dns!.close());
+      say(`DNS filter listening on ${dns.address.host}:${dns.address.port} (udp and tcp)`);
+    }
+
+    const reload = () => {
+      const next = loadEngine({ policyFile, dataDir });
+      if (!next.engine) {
+        lastReloadProblems = next.problems.map((p) => `${formatLocation(p.where)}${p.message} [${p.code}]`);
+        say(`policy reload refused; the last good policy (${engine.revision}) stays in force:\n  ${lastReloadProblems.join('\n  ')}`);
+        return { ok: false, problems: lastReloadProblems, revision: engine.revision };
+      }
+      engine = next.engine;
+      loadedAt = now();
+      lastReloadProblems = [];
+      say(`policy reloaded: ${engine.revision}`);
+      return { ok: true, problems: [], revision: engine.revision };
+    };
+
+    // Watch every layer file; editors replace files, so re-arm the watchers after each reload.
+    let watchers: FSWatcher[] = [];
+    let debounce: NodeJS.Timeout | null = null;
+    const arm = () => {
+      for (const w of watchers) w.close();
+      watchers = [];
+      if (!config.watchPolicy) return;
+      for (const layer of engine.policy.layers) {
+        try {
+          const w = watch(resolve(layer.file), () => {
+            if (debounce) clearTimeout(debounce);
+            debounce = setTimeout(() => {
+              debounce = null;
+              reload();
+              arm();
+            }, 300);
+          });
+          w.unref();
+          watchers.push(w);
+        } catch {
+          // A file that cannot be watched is still reloaded on SIGHUP.
+        }
+      }
+    };
+    arm();
+
+    let closed = false;
+    return {
+      get engine() {
+        return engine;
+      },
+      proxy,
+      dns,
+      http: { host: httpHost, port: httpPort },
+      log,
+      reports,
+      dataDir,
+      reload,
+      async close() {
+        if (closed) return;
+        closed = true;
+        if (debounce) clearTimeout(debounce);
+        for (const w of watchers) w.close();
+        for (const stop of started.reverse()) await stop().catch(() => undefined);
+        await log.close();
+        reports.close();
+      },
+    };
+  } catch (error) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    await log.close();
+    reports.close();
+    throw error;
+  }
+}
