@@ -18,6 +18,19 @@ export const errorCodes = {
   // engine
   HR_ENGINE_QUERY: { status: 400, summary: 'a decision query is malformed (unknown role, bad time)' },
   HR_ENGINE_URL: { status: 400, summary: 'the URL or host cannot be understood' },
+  // proxy
+  HR_PROXY_DNS: { status: 502, summary: 'the proxy could not find the requested host' },
+  HR_PROXY_REFUSED: { status: 502, summary: 'the requested server refused the connection' },
+  HR_PROXY_TIMEOUT: { status: 504, summary: 'the requested server did not answer in time' },
+  HR_PROXY_FORBIDDEN_TARGET: { status: 403, summary: 'the proxy never connects to link-local, metadata or its own addresses' },
+  HR_PROXY_LOOP: { status: 403, summary: 'a request addressed to the proxy itself' },
+  HR_PROXY_CLIENT: { status: 403, summary: 'the client is not on a network allowed to use the proxy' },
+  // dns
+  HR_DNS_BIND: { status: 500, summary: 'the DNS filter cannot listen on its address and port' },
+  // store
+  HR_STORE_LOCKED: { status: 500, summary: 'another process already writes the decision log in this data folder' },
+  HR_STORE_OPEN: { status: 500, summary: 'the database cannot be opened' },
+  HR_STORE_MIGRATION: { status: 500, summary: 'a database migration failed and was rolled back' },
   // cli
   HR_CLI_USAGE: { status: 400, summary: 'the command line is not understood' },
   // config

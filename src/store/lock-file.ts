@@ -26,14 +26,14 @@ export function acquireLock(dir: string): string {
     }
     const owner = Number(readFileSync(path, 'utf8').trim());
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-      throw new HedgerowError('HR_CONFIG_INVALID', `spool \`${dir}\` is in use by process ${owner}: one decision log per data folder`);
+      throw new HedgerowError('HR_STORE_LOCKED', `spool \`${dir}\` is in use by process ${owner}: one decision log per data folder`);
     }
     if (owner === process.pid) {
-      throw new HedgerowError('HR_CONFIG_INVALID', `spool \`${dir}\` is already open in this process`);
+      throw new HedgerowError('HR_STORE_LOCKED', `spool \`${dir}\` is already open in this process`);
     }
     rmSync(path, { force: true });
   }
-  throw new HedgerowError('HR_CONFIG_INVALID', `spool \`${dir}\`: the lock file cannot be taken`);
+  throw new HedgerowError('HR_STORE_LOCKED', `spool \`${dir}\`: the lock file cannot be taken`);
 }
 
 export function releaseLock(path: string): void {

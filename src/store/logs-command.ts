@@ -44,7 +44,7 @@ function time(text: string | undefined, flag: string): number | undefined {
 function openStore(env: NodeJS.ProcessEnv): SqliteEventStore {
   const dataDir = resolve(env.HEDGEROW_DATA && env.HEDGEROW_DATA !== '' ? env.HEDGEROW_DATA : 'data');
   const path = databasePath(dataDir);
-  if (!existsSync(path)) throw new HedgerowError('HR_CONFIG_INVALID', `no decision log at \`${path}\` (set HEDGEROW_DATA or start hedgerow first)`);
+  if (!existsSync(path)) throw new HedgerowError('HR_STORE_OPEN', `no decision log at \`${path}\` (set HEDGEROW_DATA or start hedgerow first)`);
   return SqliteEventStore.open(path, { readonly: true });
 }
 

@@ -137,14 +137,14 @@ export class SqliteEventStore implements EventStoreBackend {
       if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
       db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
     } catch (cause) {
-      throw new HedgerowError('HR_CONFIG_INVALID', `decision log \`${path}\` cannot be opened: ${(cause as Error).message}`, { cause });
+      throw new HedgerowError('HR_STORE_OPEN', `decision log \`${path}\` cannot be opened: ${(cause as Error).message}`, { cause });
     }
     if (options.readonly) {
       db.pragma('busy_timeout = 5000');
       const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'decision_events'").get();
       if (!table) {
         db.close();
-        throw new HedgerowError('HR_CONFIG_INVALID', `decision log \`${path}\` has no decision events table`);
+        throw new HedgerowError('HR_STORE_OPEN', `decision log \`${path}\` has no decision events table`);
       }
       return new SqliteEventStore(path, db, { applied: [], alreadyApplied: [] });
     }
@@ -160,7 +160,7 @@ export class SqliteEventStore implements EventStoreBackend {
     if (report.failed) {
       db.close();
       throw new HedgerowError(
-        'HR_CONFIG_INVALID',
+        'HR_STORE_MIGRATION',
         `decision log \`${path}\`: migration \`${report.failed.id}\` failed: ${report.failed.message}`,
       );
     }

@@ -245,7 +245,7 @@ test('circumvention attempts are counted per person over a sliding window and th
 test('a second decision log on the same data folder is refused while the first is open', async () => {
   const dataDir = tempDataDir();
   const log = DecisionLog.open({ dataDir });
-  assert.throws(() => DecisionLog.open({ dataDir }), (error: { code?: string; message: string }) => error.code === 'HR_CONFIG_INVALID' && /in use|already open/.test(error.message));
+  assert.throws(() => DecisionLog.open({ dataDir }), (error: { code?: string; message: string }) => error.code === 'HR_STORE_LOCKED' && /in use|already open/.test(error.message));
   await log.close();
   assert.ok(!existsSync(join(dataDir, 'spool', 'LOCK')));
   const again = DecisionLog.open({ dataDir });

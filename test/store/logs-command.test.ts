@@ -79,5 +79,5 @@ test('logs reports bad flags with exit code 2 and a missing log with exit code 1
   assert.equal(await logsCommand(['tail', '-n', '0'], limit.io), 2);
   const missing = capture(tempDataDir());
   assert.equal(await logsCommand(['tail'], missing.io), 1);
-  assert.match(missing.err(), /HR_CONFIG_INVALID: no decision log at `.*hedgerow\.db`/);
+  assert.match(missing.err(), /HR_STORE_OPEN: no decision log at `.*hedgerow\.db`/);
 });

@@ -133,5 +133,5 @@ test('a read-only store refuses writes and a database without the events table i
   reader.close();
   const empty = join(tempDataDir(), 'empty.db');
   new Database(empty).close();
-  assert.throws(() => SqliteEventStore.open(empty, { readonly: true }), (error: { code?: string }) => error.code === 'HR_CONFIG_INVALID');
+  assert.throws(() => SqliteEventStore.open(empty, { readonly: true }), (error: { code?: string }) => error.code === 'HR_STORE_OPEN');
 });
