@@ -25,7 +25,7 @@ export interface HttpServiceOptions {
   port: number;
   /** how browsers reach this service */
   publicUrl: () => string;
-  pac: { proxyHost: string; proxyPort: number; bypass: readonly string[] };
+  pac: () => { proxyHost: string; proxyPort: number; bypass: readonly string[] };
   identify(clientIp: string): Person;
   decide(person: Person, url: string, at: number): Decision;
   isPupil(person: Person): boolean;
@@ -97,7 +97,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<{ a
   };
   const isOwnHost = (request: FastifyRequest) => ownHosts().has((request.headers.host ?? '').toLowerCase());
 
-  const pac = () => renderPac(options.pac);
+  const pac = () => renderPac(options.pac());
   app.get('/proxy.pac', async (_request, reply) => reply.type('application/x-ns-proxy-autoconfig').send(pac()));
   app.get('/wpad.dat', async (_request, reply) => reply.type('application/x-ns-proxy-autoconfig').send(pac()));
   app.get('/health', async (_request, reply) => {

@@ -1,6 +1,7 @@
 // Plain HTTP through the proxy: absolute-form requests, decided per request, streamed both ways
 // over a keep-alive upstream pool.
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Decision, Person } from '../engine/types.ts';
 import type { ClientConnection, ProxyContext } from './context.ts';
 import { clientConnections, graceKey, personFor } from './context.ts';
@@ -11,6 +12,8 @@ import { requestHeaders, responseHeaders } from './hop-by-hop.ts';
 import { proxyAuthenticateValue } from './proxy-auth.ts';
 import { sendBody, sendError, wantsHtml } from './respond.ts';
 import { extractSearchTerm } from './search-term.ts';
+import { applySafeSearch } from './safe-search.ts';
+import type { SafeSearchLevel } from '../engine/index.ts';
 import { parseHttpTarget, type HttpTarget } from './target.ts';
 import { UpstreamError, classifyUpstreamError, guardedLookup, type UpstreamFailure } from './upstream.ts';
 
@@ -121,13 +124,13 @@ export function handleRequest(ctx: ProxyContext, req: IncomingMessage, res: Serv
     (person as Promise<Person | null>).then(
       (p) => {
         req.resume();
-        withPerson(ctx, req, res, conn, target, scan, html, p);
+        decideAndForward(ctx, req, res, conn, target, scan, html, p);
       },
       () => identifyFailure(ctx, res, html),
     );
     return;
   }
-  withPerson(ctx, req, res, conn, target, scan, html, person as Person | null);
+  decideAndForward(ctx, req, res, conn, target, scan, html, person as Person | null);
 }
 
 function identifyFailure(ctx: ProxyContext, res: ServerResponse, html: boolean): void {
@@ -173,7 +176,11 @@ function originForm(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse
   );
 }
 
-function withPerson(
+/**
+ * Decide one request on its full URL and answer it: block or warn page, or forward it (http://
+ * through the plain pool, https:// from an inspected tunnel through the verifying pool).
+ */
+export function decideAndForward(
   ctx: ProxyContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -190,6 +197,8 @@ function withPerson(
   if (target.path.startsWith(continuePath) && (target.path.length === continuePath.length || target.path[continuePath.length] === '?')) {
     if (req.method === 'POST') return handleContinue(ctx, req, res, conn, target, person, html);
   }
+  // The filter's own block-page service (the forms on the block page) is never filtered.
+  if (isBlockPageService(ctx, target)) return forward(ctx, req, res, target, scan, html, 0, null);
   if (target.ipLiteral) {
     try {
       ctx.guard.checkAddress(target.host, target.port);
@@ -226,7 +235,39 @@ function withPerson(
     ctx.stats.allowed++;
   }
   record(ctx, id, at, person, conn.ip, decision, target, warnReason);
-  forward(ctx, req, res, target, scan, html, 0);
+  const safe = applySafeSearch(target.host, target.path, safeSearchLevel(ctx, person));
+  forward(ctx, req, res, safe.path === target.path ? target : { ...target, path: safe.path }, scan, html, 0, safe.youtubeRestrict);
+}
+
+const blockPageAuthorities = new WeakMap<ProxyContext, string>();
+
+function isBlockPageService(ctx: ProxyContext, target: HttpTarget): boolean {
+  let authority = blockPageAuthorities.get(ctx);
+  if (authority === undefined) {
+    try {
+      const url = new URL(ctx.options.blockPage.baseUrl);
+      authority = `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+    } catch {
+      authority = '';
+    }
+    blockPageAuthorities.set(ctx, authority);
+  }
+  return authority === `${target.host}:${target.port}`;
+}
+
+const strictest: SafeSearchLevel = { engines: 'strict', youtube: 'strict' };
+const noSafeSearch: SafeSearchLevel = { engines: 'off', youtube: 'off' };
+
+function safeSearchLevel(ctx: ProxyContext, person: Person): SafeSearchLevel {
+  const levelFor = ctx.options.safeSearchFor;
+  if (levelFor === undefined) return noSafeSearch;
+  try {
+    return levelFor(person);
+  } catch {
+    // fail closed, like the engine
+    ctx.stats.decideErrors++;
+    return strictest;
+  }
 }
 
 function record(ctx: ProxyContext, id: string, at: number, person: Person, clientIp: string, decision: Decision, target: HttpTarget, warnReason: string | null): void {
@@ -239,21 +280,42 @@ function record(ctx: ProxyContext, id: string, at: number, person: Person, clien
 
 const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, target: HttpTarget, scan: RequestScan, html: boolean, attempt: number): void {
-  const headers = requestHeaders(req.rawHeaders, target.authority);
+function forward(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: HttpTarget,
+  scan: RequestScan,
+  html: boolean,
+  attempt: number,
+  youtubeRestrict: string | null,
+): void {
+  let headers = requestHeaders(req.rawHeaders, target.authority);
+  if (youtubeRestrict !== null) {
+    // whatever the client sent is replaced by the person's level
+    const kept: string[] = [];
+    for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() !== 'youtube-restrict') kept.push(headers[i]!, headers[i + 1]!);
+    kept.push('YouTube-Restrict', youtubeRestrict);
+    headers = kept;
+  }
   if (scan.chunked) headers.push('Transfer-Encoding', 'chunked');
+  const secure = target.scheme === 'https';
+  if (secure && ctx.inspection === null) return badRequest(ctx, res, html, 'https:// addresses must use a CONNECT tunnel.', target.href);
   let up: ReturnType<typeof httpRequest>;
   try {
-    up = httpRequest({
+    const common = {
       host: target.host,
       port: target.port,
       method: req.method,
       path: target.path,
       headers,
       setHost: false,
-      agent: ctx.agent,
       lookup: guardedLookup(target.port, ctx.resolve, ctx.guard),
-    });
+    };
+    up = secure
+      ? // the origin's certificate is verified (rejectUnauthorized is node's default and never turned off)
+        httpsRequest({ ...common, agent: ctx.inspection!.agent, ...(target.ipLiteral ? {} : { servername: target.host }) })
+      : httpRequest({ ...common, agent: ctx.agent });
   } catch {
     // node refuses some paths and header values (control characters)
     req.resume();
@@ -279,7 +341,7 @@ function forward(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, t
     }
     // a kept-alive upstream socket closed by the origin just as it was reused: try once more
     if (attempt === 0 && up.reusedSocket && !scan.hasBody && idempotent.has(req.method ?? '') && classifyUpstreamError(err) === 'reset') {
-      forward(ctx, req, res, target, scan, html, 1);
+      forward(ctx, req, res, target, scan, html, 1, youtubeRestrict);
       return;
     }
     if (!req.complete) res.shouldKeepAlive = false;
@@ -306,6 +368,15 @@ export function upstreamPage(failure: UpstreamFailure, host: string): { status: 
       return { status: 403, title: 'This address is the web filter itself', message: 'The request was addressed to the web filter itself, so it was not forwarded (it would go round in a loop).' };
     case 'reset':
       return { status: 502, title: `${host} closed the connection`, message: `${host} closed the connection before it answered.`, hint: 'Try again. If it keeps happening, the site may be having problems.' };
+    case 'certificate':
+      return {
+        status: 502,
+        title: `The identity of ${host} could not be checked`,
+        message: `${host} presented a security certificate that the web filter could not verify, so the page was not opened. The site may be set up wrongly, or someone may be interfering with the connection.`,
+        hint: 'Do not enter passwords or personal details on this site. If you need it for school work, tell the IT team the address and the time.',
+      };
+    case 'tls':
+      return { status: 502, title: `Could not make a secure connection to ${host}`, message: `The web filter could not agree a secure (https) connection with ${host}.`, hint: 'The site may be using an old or unusual setup. Tell the IT team if you need it.' };
     default:
       return { status: 502, title: `Could not reach ${host}`, message: `The web filter could not get this page from ${host}.`, hint: 'Try again later.' };
   }
@@ -344,7 +415,7 @@ function handleContinue(ctx: ProxyContext, req: IncomingMessage, res: ServerResp
       );
     }
     const wanted = parseHttpTarget(form.get('url') ?? '');
-    if (!wanted || wanted.host !== target.host || wanted.scheme !== 'http') return badRequest(ctx, res, html, 'The address in the form does not belong to this site.');
+    if (!wanted || wanted.host !== target.host || wanted.scheme !== target.scheme) return badRequest(ctx, res, html, 'The address in the form does not belong to this site.');
     const decision = decideSafely(ctx, { person, url: wanted.href, at: now, clientIp: conn.ip });
     if (decision === null) return sendDecideFailure(ctx, res, wanted.href, html);
     const reason = (form.get('reason') ?? '').trim().slice(0, 500);

@@ -88,28 +88,11 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   try {
     let proxy: ForwardProxy | null = null;
     let dns: DnsFilter | null = null;
-    if (config.proxy.enabled) {
-      proxy = await startProxy({
-        host: config.proxy.host,
-        port: config.proxy.port,
-        allowedClients: [...config.proxy.allowedClients],
-        requireAuth: config.proxy.requireAuth,
-        identify: (clientIp) => identify(clientIp),
-        decide,
-        sink: log.sink,
-        blockPage: { baseUrl: `${publicUrl()}/block`, smartAdviceFor: isPupil, timeZone: timeZone() },
-        warnGraceMs: parseDuration(policy().warnGrace),
-        now,
-      });
-      started.push(() => proxy!.close(5_000));
-      say(`proxy listening on ${proxy.address.host}:${proxy.address.port}`);
-    }
-
     const http = await startHttpService({
       host: httpHost,
       port: httpPort,
       publicUrl,
-      pac: { proxyHost: config.proxy.host, proxyPort: proxy?.address.port ?? config.proxy.port, bypass: config.pacBypass },
+      pac: () => ({ proxyHost: config.proxy.host, proxyPort: proxy?.address.port ?? config.proxy.port, bypass: config.pacBypass }),
       identify,
       decide: (person, url, at) => engine.decide({ person, url, at }),
       isPupil,
@@ -133,6 +116,24 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     httpPort = http.address.port;
     started.push(() => http.app.close());
     say(`block page, PAC file and health on ${publicUrl()}`);
+
+    if (config.proxy.enabled) {
+      proxy = await startProxy({
+        host: config.proxy.host,
+        port: config.proxy.port,
+        allowedClients: [...config.proxy.allowedClients],
+        requireAuth: config.proxy.requireAuth,
+        identify: (clientIp) => identify(clientIp),
+        decide,
+        sink: log.sink,
+        blockPage: { baseUrl: `${publicUrl()}/block`, smartAdviceFor: isPupil, timeZone: timeZone() },
+        warnGraceMs: parseDuration(policy().warnGrace),
+        now,
+      });
+      started.push(() => proxy!.close(5_000));
+      say(`proxy listening on ${proxy.address.host}:${proxy.address.port}`);
+    }
+
 
     if (config.dns.enabled) {
       const blockAddress = config.dns.blockAddress ?? (httpHost === '0.0.0.0' || httpHost === '::' ? '127.0.0.1' : httpHost);
