@@ -2,7 +2,7 @@
 // engine that is swapped atomically when the policy or the catalogue changes. A broken new policy
 // is refused with its lint messages and the last good one stays in force.
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startHttpService, type HealthReport } from '../api/index.ts';
 import { BlockPageReports } from '../cases/index.ts';
 import type { HedgerowConfig } from '../config/index.ts';
@@ -175,9 +175,12 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
       for (const w of watchers) w.close();
       watchers = [];
       if (!config.watchPolicy) return;
-      for (const layer of engine.policy.layers) {
+      // The policy's layers, and the catalogue snapshot that `hedgerow lists import` rewrites.
+      const watched = [...engine.policy.layers.map((layer) => resolve(layer.file)), join(dataDir, 'catalog')];
+      for (const path of watched) {
         try {
-          const w = watch(resolve(layer.file), () => {
+          const w = watch(path, (_event, name) => {
+            if (path.endsWith('catalog') && name !== null && !String(name).startsWith('snapshot')) return;
             if (debounce) clearTimeout(debounce);
             debounce = setTimeout(() => {
               debounce = null;
