@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { BlockPageReportKind, BlockPageReports } from '../cases/index.ts';
 import type { Decision, DecisionSink, Person } from '../engine/index.ts';
-import { normaliseHost } from '../engine/index.ts';
+import { decisionEvent, normaliseHost } from '../engine/index.ts';
 import { escapeHtml, renderBlockPage } from '../proxy/index.ts';
 import { renderPac } from './pac.ts';
 import { randomUUID } from 'node:crypto';
@@ -140,27 +140,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<{ a
     const at = now();
     const decision = options.decide(person, url, at);
     const reference = randomUUID();
-    options.sink?.({
-      v: 1,
-      id: reference,
-      at,
-      point: 'dns',
-      person: person.id ?? null,
-      role: person.role,
-      groups: [...(person.groups ?? [])],
-      device: null,
-      clientIp: request.ip,
-      host: decision.host,
-      url,
-      categories: decision.categories,
-      action: decision.action,
-      rule: decision.rule,
-      clauses: decision.clauses,
-      circumvention: decision.circumvention,
-      policyRevision: decision.policyRevision,
-      warnReason: null,
-      searchTerm: null,
-    });
+    options.sink?.(decisionEvent({ point: 'dns', id: reference, at, person, clientIp: request.ip, decision, url }));
     const html = renderBlockPage({
       url,
       host: decision.host || hostHeader,

@@ -9,6 +9,7 @@ import { dataDirectory, loadEngine, referencePolicyPath } from '../runtime/index
 import { loadConfig } from '../config/index.ts';
 import { startHedgerow } from '../server/index.ts';
 import { logsCommand } from '../store/index.ts';
+import { caCommand } from '../proxy/index.ts';
 import { decisionJson, formatDecision, runBatch, runInteractive, toQuery, type CheckRequest } from './check.ts';
 
 export interface CliIo {
@@ -34,6 +35,8 @@ Usage:
   hedgerow lists import PATH --format ut1|hosts|adblock|domains|tsv [--category NAME] [--name NAME]
   hedgerow lists stats                   what the catalogue holds
   hedgerow lists which HOST              which catalogue entries match a host
+  hedgerow ca create [--name NAME] [--days N] [--force] / hedgerow ca show
+                                         the school CA for TLS inspection (install its certificate on devices)
   hedgerow logs tail [-n N] [--follow]   the newest decisions
   hedgerow logs search [--user U] [--host H] [--from ISO] [--to ISO] [--action A] [--json]
 
@@ -74,6 +77,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await startCommand(rest, io);
       case 'logs':
         return await logsCommand(rest, io);
+      case 'ca':
+        return await caCommand(rest, io);
       default:
         throw new UsageError(`unknown command \`${command}\``);
     }

@@ -52,6 +52,15 @@ export const configSchema = z.strictObject({
       publicUrl: z.string().url().optional(),
     })
     .prefault({}),
+  /** TLS inspection with the school CA (`hedgerow ca create`); off by default; private categories never */
+  inspection: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** inspect only these roles and groups (empty: everyone) */
+      roles: z.array(z.string()).default([]),
+      groups: z.array(z.string()).default([]),
+    })
+    .prefault({}),
   /** client networks mapped to roles (a pupil VLAN, a staff VLAN, guest Wi-Fi); most specific wins */
   networks: z.array(networkSchema).default([]),
   /** networks that bypass the proxy in the PAC file (local services) */

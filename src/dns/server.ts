@@ -8,9 +8,9 @@
 // lets the person continue); with NXDOMAIN block answers a `warn` name is allowed.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { randomUUID } from 'node:crypto';
 import * as dnsPacket from 'dns-packet';
-import type { Decision, DecisionEvent, Person } from '../engine/types.ts';
+import { decisionEvent } from '../engine/events.ts';
+import type { Decision, Person } from '../engine/types.ts';
 import { renderAnswer, storeAnswer, type StoredAnswer } from './answer.ts';
 import { AnswerCache } from './cache.ts';
 import { resolveDnsOptions, type DnsFilterOptions, type ResolvedDnsOptions } from './options.ts';
@@ -347,27 +347,15 @@ class FilterCore {
   }
 
   #emit(decision: Decision, person: Person, clientIp: string, now: number): void {
-    const event: DecisionEvent = {
-      v: 1,
-      id: randomUUID(),
-      at: now,
+    const event = decisionEvent({
       point: 'dns',
-      person: person.id ?? null,
-      role: person.role,
-      groups: person.groups ? [...person.groups] : [],
-      device: null,
+      at: now,
+      person,
       clientIp,
-      host: decision.host,
+      decision,
       url: null,
-      categories: decision.categories,
-      action: decision.action,
-      rule: decision.rule,
-      clauses: decision.clauses,
-      circumvention: decision.circumvention,
-      policyRevision: decision.policyRevision,
       warnReason: decision.action === 'warn' ? decision.reason : null,
-      searchTerm: null,
-    };
+    });
     try {
       this.#config.sink!(event);
     } catch {

@@ -44,6 +44,8 @@ interface CompiledRule {
   belowMinimumAge: boolean;
   any: boolean;
   kindPrefix: 'site' | 'category' | 'legal';
+  /** RESTRICTIVENESS of the action, read once here instead of by key per decision */
+  rank: number;
 }
 
 interface HostFacts {
@@ -113,7 +115,11 @@ export class PolicyEngine {
   private readonly valueHi: Int32Array;
   private readonly valueMinAge: Int16Array;
   private readonly categoryIndex = new Map<string, number>();
-  private readonly categoryNameCache = new Map<string, string[]>();
+  /** category bits → names; keyed by the low word when the high word is empty (the usual case) */
+  private readonly categoryNameCache = new Map<number, string[]>();
+  private readonly categoryNameCacheWide = new Map<string, string[]>();
+  /** value id → its source category names, filled on first use */
+  private readonly valueSourceNames: Array<readonly string[] | undefined> = [];
   private readonly groupAncestors = new Map<string, string[]>();
   private readonly safeSearchRules: Array<{ rule: CompiledRule; level: SafeSearchLevel }>;
 
@@ -121,6 +127,9 @@ export class PolicyEngine {
   private readonly hashes = new HostHashes();
   private readonly matchValues = new Int32Array(MAX_MATCHES);
   private readonly matchIdx = new Int32Array(MAX_MATCHES);
+  /** the time of the last calendar question and its answer (see isOpen) */
+  private windowsTime = Number.NaN;
+  private windowsOpen = 0;
 
   constructor(options: EngineOptions) {
     const { policy, catalogue } = options;
@@ -321,6 +330,7 @@ export class PolicyEngine {
       belowMinimumAge: rule.what.belowMinimumAge === true,
       any: rule.what.any === true,
       kindPrefix: rule.legal ? 'legal' : rule.what.sites ? 'site' : 'category',
+      rank: RESTRICTIVENESS[rule.action],
     };
   }
 
@@ -361,8 +371,19 @@ export class PolicyEngine {
     return true;
   }
 
-  private windowsAt(at: number): number {
-    return this.calendar ? this.calendar.windowsAt(at) : 0;
+  /**
+   * Is the rule's `when` open at this time? The calendar's answer for the last time asked is kept,
+   * since a decision asks for one time several times.
+   * NOTE: a method and two fields rather than a closure per decision: under tsx every closure
+   * created in a hot path also gets its name set with defineProperty, which cost a quarter of a decision.
+   */
+  private isOpen(rule: CompiledRule, at: number): boolean {
+    if (rule.windowMask === -1) return true;
+    if (at !== this.windowsTime) {
+      this.windowsOpen = this.calendar ? this.calendar.windowsAt(at) : 0;
+      this.windowsTime = at;
+    }
+    return (rule.windowMask & this.windowsOpen) !== 0;
   }
 
   private lookupHost(target: Target): HostFacts {
@@ -417,16 +438,11 @@ export class PolicyEngine {
     if (!Number.isFinite(query.at)) return this.invalid(target, 'the time of the request is not valid');
     const roleBit = 1 << this.roleIndex.get(role)!;
     const facts = this.lookupHost(target);
-    let windows = -2; // computed once, on first need
-    const open = (rule: CompiledRule): boolean => {
-      if (rule.windowMask === -1) return true;
-      if (windows === -2) windows = this.windowsAt(query.at);
-      return (rule.windowMask & windows) !== 0;
-    };
+    const at = query.at;
 
     // 1. legal and locked rules
     for (const rule of this.lockedRules) {
-      if (!this.appliesTo(rule, roleBit, person) || !open(rule)) continue;
+      if (!this.appliesTo(rule, roleBit, person) || !this.isOpen(rule, at)) continue;
       const siteMatched = rule.sites ? this.hostInSites(target, rule) : false;
       if (this.matchesWhat(rule, target, facts, person, siteMatched)) {
         return this.fromRule(rule, target, facts, rule.source.legal ? 'block.legal' : null, [], null);
@@ -455,9 +471,9 @@ export class PolicyEngine {
       // Entries arrive most specific first; the first applicable rule of the most specific site wins.
       for (let i = 0; i < n; i++) {
         for (const rule of this.siteRuleLists[this.matchValues[i]!]!) {
-          if (!this.appliesTo(rule, roleBit, person) || !open(rule)) continue;
+          if (!this.appliesTo(rule, roleBit, person) || !this.isOpen(rule, at)) continue;
           if (!this.matchesWhat(rule, target, facts, person, true)) continue;
-          const superseded = this.categoryVerdict(roleBit, person, target, facts, open);
+          const superseded = this.categoryVerdict(roleBit, person, target, facts, at);
           const supersedes = superseded ? superseded.matched.filter((r) => r.action !== rule.action).map(describeSuperseded) : [];
           return this.fromRule(rule, target, facts, null, supersedes, null);
         }
@@ -469,7 +485,7 @@ export class PolicyEngine {
     if (grants && grants.grants.length > 0) {
       const grant = this.matchGrant(grants, target, facts, person, query.at);
       if (grant) {
-        const superseded = this.categoryVerdict(roleBit, person, target, facts, open);
+        const superseded = this.categoryVerdict(roleBit, person, target, facts, at);
         return this.build(target, facts, {
           action: 'allow',
           logged: true,
@@ -486,7 +502,7 @@ export class PolicyEngine {
     }
 
     // 5. category and other rules: most restrictive wins
-    const verdict = this.categoryVerdict(roleBit, person, target, facts, open);
+    const verdict = this.categoryVerdict(roleBit, person, target, facts, at);
     if (verdict) {
       const winner = verdict.winner;
       const clauses: string[] = [];
@@ -530,15 +546,15 @@ export class PolicyEngine {
     person: Person,
     target: Target,
     facts: HostFacts,
-    open: (rule: CompiledRule) => boolean,
+    at: number,
   ): { winner: CompiledRule; matched: CompiledRule[] } | null {
     let winner: CompiledRule | null = null;
     let matched: CompiledRule[] | null = null;
     for (const rule of this.categoryRules) {
-      if (!this.appliesTo(rule, roleBit, person) || !open(rule)) continue;
+      if (!this.appliesTo(rule, roleBit, person) || !this.isOpen(rule, at)) continue;
       if (!this.matchesWhat(rule, target, facts, person, false)) continue;
       (matched ??= []).push(rule);
-      if (winner === null || RESTRICTIVENESS[rule.action] > RESTRICTIVENESS[winner.action]) winner = rule;
+      if (winner === null || rule.rank > winner.rank) winner = rule;
     }
     return winner && matched ? { winner, matched } : null;
   }
@@ -608,12 +624,23 @@ export class PolicyEngine {
     facts: HostFacts,
     parts: Pick<Decision, 'action' | 'logged' | 'kind' | 'rule' | 'layer' | 'clauses' | 'reason' | 'circumvention' | 'grant' | 'supersedes'>,
   ): Decision {
+    // NOTE: one literal with every field in one order (not `...parts`): V8 copies a spread through
+    // a slow generic path here, which cost several microseconds per decision
     return {
-      ...parts,
+      action: parts.action,
+      logged: parts.logged,
+      kind: parts.kind,
+      rule: parts.rule,
+      layer: parts.layer,
+      clauses: parts.clauses,
       categories: this.categoriesOf(facts),
+      reason: parts.reason,
+      circumvention: parts.circumvention,
       policyRevision: this.revision,
       host: target.host,
       match: this.matchOf(target, facts),
+      grant: parts.grant,
+      supersedes: parts.supersedes,
       notes: target.notes === 0 ? [] : noteNames(target.notes),
     };
   }
@@ -639,38 +666,59 @@ export class PolicyEngine {
   }
 
   private categoriesOf(facts: HostFacts): string[] {
-    if (facts.catLo === 0 && facts.catHi === 0) return [];
-    const key = `${facts.catLo}:${facts.catHi}`;
-    let names = this.categoryNameCache.get(key);
+    const lo = facts.catLo;
+    const hi = facts.catHi;
+    if (lo === 0 && hi === 0) return [];
+    const wide = hi !== 0;
+    const key = wide ? `${lo}:${hi}` : '';
+    let names = wide ? this.categoryNameCacheWide.get(key) : this.categoryNameCache.get(lo);
     if (!names) {
       names = [];
       for (let i = 0; i < this.categoryNames.length; i++) {
-        const word = i < 32 ? facts.catLo : facts.catHi;
+        const word = i < 32 ? lo : hi;
         if ((word >>> (i & 31)) & 1) names.push(this.categoryNames[i]!);
       }
-      if (this.categoryNameCache.size < 10_000) this.categoryNameCache.set(key, names);
+      if (wide) {
+        if (this.categoryNameCacheWide.size < 10_000) this.categoryNameCacheWide.set(key, names);
+      } else if (this.categoryNameCache.size < 10_000) this.categoryNameCache.set(lo, names);
     }
     return names.slice();
   }
 
   private matchOf(target: Target, facts: HostFacts): Decision['match'] {
-    if (facts.values.length === 0) return null;
-    const value = facts.values[0]!;
+    const values = facts.values;
+    if (values.length === 0) return null;
+    const value = values[0]!;
     const catalogue = this.catalogue;
     const entry = facts.entryIndex >= 0 ? target.host.slice(this.hashes.starts[facts.entryIndex]) : target.host;
-    const sourceCategories: string[] = [];
-    const lists: string[] = [];
-    for (const v of facts.values) {
-      for (const i of catalogue.valueSourceCategories(v)) {
-        const name = catalogue.sourceCategoryNames[i]!;
-        if (!sourceCategories.includes(name)) sourceCategories.push(name);
+    let sourceCategories: string[];
+    let lists: string[];
+    if (values.length === 1) {
+      // the usual case: one entry matched, whose names are already distinct
+      sourceCategories = this.sourceNamesOf(value).slice();
+      lists = catalogue.valueLists(value).slice();
+    } else {
+      sourceCategories = [];
+      lists = [];
+      for (const v of values) {
+        for (const name of this.sourceNamesOf(v)) if (!sourceCategories.includes(name)) sourceCategories.push(name);
+        for (const list of catalogue.valueLists(v)) if (!lists.includes(list)) lists.push(list);
       }
-      for (const list of catalogue.valueLists(v)) if (!lists.includes(list)) lists.push(list);
     }
     const minimumAge = catalogue.valueMinimumAge(value);
     return minimumAge >= 0 || facts.minimumAge >= 0
       ? { entry, lists, sourceCategories, minimumAge: Math.max(minimumAge, facts.minimumAge) }
       : { entry, lists, sourceCategories };
+  }
+
+  private sourceNamesOf(value: number): readonly string[] {
+    let names = this.valueSourceNames[value];
+    if (names === undefined) {
+      const all = this.catalogue.sourceCategoryNames;
+      names = Object.freeze(this.catalogue.valueSourceCategories(value).map((i) => all[i]!));
+      this.valueSourceNames[value] = names;
+    }
+    return names;
   }
 
   /** The safe-search level for a person: the first matching entry of the policy's list. */

@@ -2,3 +2,4 @@
 export * from './types.ts';
 export { PolicyEngine, compileGrants, type EngineOptions, type SafeSearchLevel } from './engine.ts';
 export { normaliseTarget, normaliseHost, noteNames, type Target } from './normalise.ts';
+export { decisionEvent, type DecisionEventInput } from './events.ts';

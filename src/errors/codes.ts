@@ -27,6 +27,11 @@ export const errorCodes = {
   HR_PROXY_CLIENT: { status: 403, summary: 'the client is not on a network allowed to use the proxy' },
   // dns
   HR_DNS_BIND: { status: 500, summary: 'the DNS filter cannot listen on its address and port' },
+  // identity
+  HR_IDENTITY_ROSTER: { status: 400, summary: 'a roster file or row has a problem (missing field, unknown role or group, bad date, duplicate username, too large)' },
+  HR_IDENTITY_INPUT: { status: 400, summary: 'a username, password, device name or network mapping is not acceptable' },
+  HR_IDENTITY_UNKNOWN_PERSON: { status: 404, summary: 'no person with that username in the people store' },
+  HR_IDENTITY_DIRECTORY: { status: 502, summary: 'the LDAP directory cannot be reached or answered with an error' },
   // store
   HR_STORE_LOCKED: { status: 500, summary: 'another process already writes the decision log in this data folder' },
   HR_STORE_OPEN: { status: 500, summary: 'the database cannot be opened' },

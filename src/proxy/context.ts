@@ -1,8 +1,10 @@
 // State shared by the HTTP, CONNECT and WebSocket handlers of one running proxy.
-import type { Agent } from 'node:http';
+import type { Agent, Server } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Person } from '../engine/types.ts';
-import type { DecideFunction, ProxyLimits, ProxyOptions } from './options.ts';
+import type { DecideFunction, InspectionOptions, ProxyLimits, ProxyOptions } from './options.ts';
+import type { LeafIssuer, LeafStats } from './certificate-authority.ts';
 import type { TargetGuard, UpstreamFailure } from './upstream.ts';
 import type { WarnGrace } from './warn-grace.ts';
 import { parseProxyAuthorization } from './proxy-auth.ts';
@@ -29,6 +31,12 @@ export interface ProxyStats {
   internalErrors: number;
   sinkErrors: number;
   upstreamErrors: Record<UpstreamFailure, number>;
+  /** tunnels whose TLS was terminated and whose requests were decided one by one */
+  inspected: number;
+  /** inspected tunnels whose client gave up during the handshake (a device without the school CA, say) */
+  inspectionHandshakeFailures: number;
+  /** host certificates (null without inspection) */
+  certificates: LeafStats | null;
 }
 
 export function newStats(): ProxyStats {
@@ -50,7 +58,10 @@ export function newStats(): ProxyStats {
     decideErrors: 0,
     internalErrors: 0,
     sinkErrors: 0,
-    upstreamErrors: { dns: 0, refused: 0, timeout: 0, forbidden: 0, loop: 0, reset: 0, other: 0 },
+    upstreamErrors: { dns: 0, refused: 0, timeout: 0, forbidden: 0, loop: 0, reset: 0, certificate: 0, tls: 0, other: 0 },
+    inspected: 0,
+    inspectionHandshakeFailures: 0,
+    certificates: null,
   };
 }
 
@@ -68,6 +79,17 @@ export interface ProxyContext {
   readonly tunnels: Set<Socket>;
   readonly timeZone: string;
   readonly connectPorts: Set<number> | null;
+  /** TLS inspection's parts, or null when it is off */
+  inspection: Inspection | null;
+}
+
+export interface Inspection {
+  readonly options: InspectionOptions;
+  readonly issuer: LeafIssuer;
+  /** the HTTP server decrypted tunnels are fed into */
+  readonly server: Server;
+  /** keep-alive pool for upstream https, verifying certificates */
+  readonly agent: HttpsAgent;
 }
 
 /** What the proxy knows about one client connection. */

@@ -2,6 +2,7 @@
 // awaited; a sink that throws must not take traffic down with it.
 import { randomUUID } from 'node:crypto';
 import type { Decision, DecisionEvent, DecisionSink, Person } from '../engine/types.ts';
+import { decisionEvent } from '../engine/events.ts';
 
 export interface EventInput {
   id?: string;
@@ -22,28 +23,7 @@ export function newEventId(): string {
 }
 
 export function buildEvent(input: EventInput): DecisionEvent {
-  const d = input.decision;
-  return {
-    v: 1,
-    id: input.id ?? randomUUID(),
-    at: input.at,
-    point: 'proxy',
-    person: input.person.id ?? null,
-    role: input.person.role,
-    groups: input.person.groups ? [...input.person.groups] : [],
-    device: null,
-    clientIp: input.clientIp,
-    host: input.host,
-    url: input.url,
-    categories: d.categories,
-    action: d.action,
-    rule: d.rule,
-    clauses: d.clauses,
-    circumvention: d.circumvention || input.circumvention === true,
-    policyRevision: d.policyRevision,
-    warnReason: input.warnReason ?? null,
-    searchTerm: input.searchTerm,
-  };
+  return decisionEvent({ ...input, point: 'proxy' });
 }
 
 export function emit(sink: DecisionSink | undefined, event: DecisionEvent, onError: (err: unknown) => void): void {

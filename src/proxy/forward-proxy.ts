@@ -16,6 +16,7 @@ import { handleUpgrade } from './websocket.ts';
 import { makeTargetGuard, UpstreamError } from './upstream.ts';
 import { WarnGrace } from './warn-grace.ts';
 import { sendBody } from './respond.ts';
+import { createInspection } from './tls-inspection.ts';
 
 export interface ForwardProxy {
   readonly address: { host: string; port: number };
@@ -87,7 +88,10 @@ export async function startProxy(options: ProxyOptions): Promise<ForwardProxy> {
     tunnels: new Set(),
     timeZone: options.blockPage.timeZone ?? 'UTC',
     connectPorts: options.connectPorts === 'any' ? null : new Set(options.connectPorts ?? [443, 8443]),
+    inspection: null,
   };
+  // before listening, so that an unreadable CA stops the start
+  if (options.inspection !== undefined) ctx.inspection = await createInspection(ctx);
 
   server.on('connection', (socket: Socket) => {
     ctx.stats.connections++;
@@ -167,14 +171,17 @@ export async function startProxy(options: ProxyOptions): Promise<ForwardProxy> {
         server.close(() => {
           clearTimeout(timer);
           ctx.agent.destroy();
+          ctx.inspection?.agent.destroy();
           resolve();
         });
         const forceClose = (): void => {
           server.closeAllConnections();
+          ctx.inspection?.server.closeAllConnections();
           // tunnels and upgraded sockets are no longer the server's to close
           for (const socket of ctx.tunnels) socket.destroy();
         };
         server.closeIdleConnections();
+        ctx.inspection?.server.closeIdleConnections();
         // not unref'd: the promise must settle even when nothing else keeps the process alive
         const timer = setTimeout(forceClose, Math.max(0, graceMs));
       });

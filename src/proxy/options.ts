@@ -1,6 +1,7 @@
 // The proxy's options, their defaults and their validation (every problem reported at once).
 import { HedgerowError } from '../errors/index.ts';
 import type { Decision, DecisionQuery, DecisionSink, Person } from '../engine/types.ts';
+import type { SafeSearchLevel } from '../engine/index.ts';
 import type { ProxyCredentials } from './proxy-auth.ts';
 import { buildAddressPortSet, buildAddressSet } from './cidr.ts';
 
@@ -26,6 +27,22 @@ export interface ProxyLimits {
   peekMaxBytes: number;
   /** upstream connections kept per origin */
   maxSocketsPerOrigin: number;
+}
+
+/** TLS inspection of CONNECT tunnels (off unless given). */
+export interface InspectionOptions {
+  /** the school CA, PEM (ECDSA P-256); host certificates are signed with it */
+  ca: { key: string; cert: string };
+  /**
+   * Whether to inspect a tunnel the policy allowed, asked once per tunnel with the host (the SNI,
+   * else the CONNECT host) and the categories the engine matched. The caller decides per group
+   * and answers false for private categories (banking, health).
+   */
+  inspect(person: Person, host: string, categories: readonly string[]): boolean;
+  /** PEM certificates trusted for upstream servers instead of node's bundled roots (private CAs, tests) */
+  upstreamCa?: string | readonly string[];
+  /** host certificates kept in memory (default 5000) */
+  leafCacheSize?: number;
 }
 
 export interface ProxyOptions {
@@ -61,6 +78,10 @@ export interface ProxyOptions {
   connectPorts?: number[] | 'any';
   /** a tunnel whose first bytes are not TLS, to port 443: allowed, allowed and flagged (default), or closed */
   nonTlsOn443?: 'allow' | 'flag' | 'block';
+  /** TLS inspection; without it every CONNECT is a tunnel */
+  inspection?: InspectionOptions;
+  /** the safe-search level for a person (plain http:// and inspected https:// requests); default: none */
+  safeSearchFor?: (person: Person) => SafeSearchLevel;
   now?: () => number;
 }
 
@@ -107,6 +128,14 @@ export function validateOptions(options: ProxyOptions): string[] {
   if (Array.isArray(options.connectPorts) && options.connectPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
     problems.push('connectPorts: every entry must be a port');
   }
+  if (options.inspection !== undefined) {
+    const inspection = options.inspection;
+    if (typeof inspection.ca?.key !== 'string' || !inspection.ca.key.includes('PRIVATE KEY')) problems.push('inspection.ca.key: must be a PEM private key');
+    if (typeof inspection.ca?.cert !== 'string' || !inspection.ca.cert.includes('BEGIN CERTIFICATE')) problems.push('inspection.ca.cert: must be a PEM certificate');
+    if (typeof inspection.inspect !== 'function') problems.push('inspection.inspect: must be a function');
+    if (inspection.leafCacheSize !== undefined && !(Number.isInteger(inspection.leafCacheSize) && inspection.leafCacheSize > 0)) problems.push('inspection.leafCacheSize: must be a positive whole number');
+  }
+  if (options.safeSearchFor !== undefined && typeof options.safeSearchFor !== 'function') problems.push('safeSearchFor: must be a function');
   return problems;
 }
 

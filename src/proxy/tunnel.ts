@@ -3,10 +3,13 @@
 // TLS ClientHello. An SNI that differs from the CONNECT host is flagged as circumvention and
 // decided on too. Only then is the upstream connection made, and the held bytes written first.
 //
-// NOTE: a `warn` decision cannot show a page inside TLS. A CONNECT that the policy warns about is
-// allowed only while a "continue" given on the http:// warn page for that person and host is in
-// force; otherwise it is refused with a 403 that says so. TLS inspection (later) would instead
-// terminate TLS here and hand the decrypted stream to the HTTP path.
+// With TLS inspection (`tls-inspection.ts`), a tunnel the caller chooses to inspect is terminated
+// here instead of joined to the origin, and its requests are decided one by one on full URLs.
+//
+// NOTE: a `warn` decision cannot show a page inside an uninspected tunnel. A CONNECT that the
+// policy warns about is allowed only while a "continue" given on the http:// warn page for that
+// person and host is in force, or when the tunnel will be inspected (the warn page is then shown
+// over https); otherwise it is refused with a 403 that says so.
 import { connect as netConnect, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Decision, Person } from '../engine/types.ts';
@@ -21,6 +24,7 @@ import { extractSni } from './sni.ts';
 import { normaliseHost, parseConnectTarget, type ConnectTarget } from './target.ts';
 import { UpstreamError, classifyUpstreamError, resolveGuarded } from './upstream.ts';
 import { upstreamPage } from './http-request.ts';
+import { startInspection, wantsInspection } from './tls-inspection.ts';
 
 export function handleConnect(ctx: ProxyContext, req: IncomingMessage, socket: Socket, head: Buffer): void {
   socket.on('error', () => socket.destroy());
@@ -71,6 +75,8 @@ interface Pending {
   at: number;
   decision: Decision;
   warnReason: string | null;
+  /** opened only to be inspected (a warn without a grace): closed if it is not */
+  mustInspect: boolean;
 }
 
 function decideAuthority(ctx: ProxyContext, socket: Socket, head: Buffer, clientIp: string, target: ConnectTarget, person: Person): void {
@@ -79,7 +85,13 @@ function decideAuthority(ctx: ProxyContext, socket: Socket, head: Buffer, client
   const decision = decideSafely(ctx, { person, url: authority, at, clientIp });
   if (decision === null) return writeRawResponse(socket, 503, 'the filter could not make a decision about this address\n');
   const id = newEventId();
-  const refusal = refusalFor(ctx, person, clientIp, target.host, decision, at);
+  let refusal = refusalFor(ctx, person, clientIp, target.host, decision, at);
+  let mustInspect = false;
+  if (refusal !== null && decision.action === 'warn' && wantsInspection(ctx, person, target.host, decision.categories)) {
+    // the warn page will be shown inside the inspected tunnel
+    refusal = null;
+    mustInspect = true;
+  }
   if (refusal !== null) {
     if (decision.action === 'block') ctx.stats.blocked++;
     else ctx.stats.warned++;
@@ -88,8 +100,8 @@ function decideAuthority(ctx: ProxyContext, socket: Socket, head: Buffer, client
   }
   const warnReason = decision.action === 'warn' ? (ctx.grace.get(graceKey(person, clientIp), target.host, at)?.reason ?? null) : null;
   if (warnReason !== null) ctx.stats.warnContinued++;
-  else ctx.stats.allowed++;
-  const pending: Pending = { id, at, decision, warnReason };
+  else if (!mustInspect) ctx.stats.allowed++;
+  const pending: Pending = { id, at, decision, warnReason, mustInspect };
   // resolve before answering 200, so a missing or forbidden host still gets a readable refusal
   resolveGuarded(target.host, target.port, ctx.resolve, ctx.guard).then(
     (addresses) => {
@@ -199,6 +211,8 @@ function inspect(
     }
   }
   record(ctx, pending.id, pending.at, person, clientIp, pending.decision, target.host, circumvention, pending.warnReason);
+  let categories = pending.decision.categories;
+  let mustInspect = pending.mustInspect;
   if (sniName !== null && circumvention) {
     ctx.stats.sniMismatches++;
     const at = ctx.now();
@@ -207,7 +221,8 @@ function inspect(
       socket.destroy();
       return;
     }
-    const refused = decision.action === 'block' || (decision.action === 'warn' && ctx.grace.get(graceKey(person, clientIp), sniName, at) === null);
+    const warnNeedsPage = decision.action === 'warn' && ctx.grace.get(graceKey(person, clientIp), sniName, at) === null;
+    const refused = decision.action === 'block' || (warnNeedsPage && !wantsInspection(ctx, person, sniName, decision.categories));
     const warnReason = decision.action === 'warn' ? (ctx.grace.get(graceKey(person, clientIp), sniName, at)?.reason ?? null) : null;
     record(ctx, newEventId(), at, person, clientIp, decision, sniName, true, warnReason);
     if (refused) {
@@ -215,8 +230,18 @@ function inspect(
       socket.destroy();
       return;
     }
+    if (warnNeedsPage) mustInspect = true;
+    categories = [...new Set([...categories, ...decision.categories])];
   }
   if (socket.destroyed) return;
+  if (isTls && first.length > 0) {
+    const host = sniName ?? target.host;
+    if (wantsInspection(ctx, person, host, categories)) return startInspection(ctx, socket, first, { host, port: target.port, person, clientIp });
+  }
+  if (mustInspect) {
+    socket.destroy();
+    return;
+  }
   openUpstream(ctx, socket, first, target, addresses, 0);
 }
 

@@ -7,7 +7,27 @@ import type { LookupAddress } from 'node:dns';
 import type { AddressPortSet } from './cidr.ts';
 import { canonicalIp } from './cidr.ts';
 
-export type UpstreamFailure = 'dns' | 'refused' | 'timeout' | 'forbidden' | 'loop' | 'reset' | 'other';
+export type UpstreamFailure = 'dns' | 'refused' | 'timeout' | 'forbidden' | 'loop' | 'reset' | 'certificate' | 'tls' | 'other';
+
+/** OpenSSL's verification results and node's name check: the upstream certificate is not trusted */
+const certificateCodes = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** Why the proxy could not (or would not) reach a target; answered with an error page, never thrown to a caller. */
 export class UpstreamError extends Error {
@@ -39,7 +59,11 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
     case 'EPIPE':
     case 'ECONNABORTED':
       return 'reset';
+    case 'EPROTO':
+      return 'tls';
     default:
+      if (typeof code === 'string' && certificateCodes.has(code)) return 'certificate';
+      if (typeof code === 'string' && code.startsWith('ERR_SSL_')) return 'tls';
       return 'other';
   }
 }

@@ -2,6 +2,7 @@
 // the upstream handshake is made and, on `101`, both sockets are joined. Other upgrades (h2c, …)
 // are not offered upstream: the request is answered as plain HTTP/1.1 on a closing connection.
 import { request as httpRequest, ServerResponse, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Person } from '../engine/types.ts';
 import type { ProxyContext } from './context.ts';
@@ -54,7 +55,8 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: S
   } else go(person as Person | null);
 }
 
-function decideAndOpen(ctx: ProxyContext, req: IncomingMessage, socket: Socket, head: Buffer, clientIp: string, target: HttpTarget, person: Person): void {
+/** Decide a WebSocket request on its URL and, when allowed, open it upstream (wss:// from an inspected tunnel over verified TLS). */
+export function decideAndOpen(ctx: ProxyContext, req: IncomingMessage, socket: Socket, head: Buffer, clientIp: string, target: HttpTarget, person: Person): void {
   if (target.ipLiteral) {
     try {
       ctx.guard.checkAddress(target.host, target.port);
@@ -76,16 +78,26 @@ function decideAndOpen(ctx: ProxyContext, req: IncomingMessage, socket: Socket, 
     return writeRawResponse(socket, 403, blockText(decision, target.href, id));
   }
   ctx.stats.allowed++;
-  const up = httpRequest({
+  const common = {
     host: target.host,
     port: target.port,
     method: req.method,
     path: target.path,
     headers: requestHeaders(req.rawHeaders, target.authority, { websocket: true }),
     setHost: false,
-    agent: false,
+    agent: false as const,
     lookup: guardedLookup(target.port, ctx.resolve, ctx.guard),
-  });
+  };
+  const upstreamCa = ctx.inspection?.options.upstreamCa;
+  const up =
+    target.scheme === 'https' && ctx.inspection !== null
+      ? httpsRequest({
+          ...common,
+          minVersion: 'TLSv1.2',
+          ...(target.ipLiteral ? {} : { servername: target.host }),
+          ...(upstreamCa === undefined ? {} : { ca: typeof upstreamCa === 'string' ? upstreamCa : [...upstreamCa] }),
+        })
+      : httpRequest(common);
   const timer = setTimeout(() => up.destroy(new UpstreamError('timeout', 'no answer to the upgrade')), ctx.limits.upstreamResponseTimeoutMs);
   socket.on('close', () => {
     clearTimeout(timer);

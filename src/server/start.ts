@@ -10,7 +10,7 @@ import { startDnsFilter, type DnsFilter } from '../dns/index.ts';
 import type { DecisionQuery, Person, PolicyEngine } from '../engine/index.ts';
 import { formatLocation, HedgerowError } from '../errors/index.ts';
 import { parseDuration } from '../policy/index.ts';
-import { startProxy, type ForwardProxy } from '../proxy/index.ts';
+import { readCertificateAuthority, startProxy, type ForwardProxy, type InspectionOptions } from '../proxy/index.ts';
 import { dataDirectory, loadEngine, referencePolicyPath } from '../runtime/index.ts';
 import { DecisionLog, databasePath } from '../store/index.ts';
 import { NetworkIdentifier } from './network-identifier.ts';
@@ -84,6 +84,26 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   let httpPort = config.http.port;
   const publicUrl = () => config.http.publicUrl ?? `http://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${httpPort}`;
 
+  // TLS inspection: the school CA from the data folder, for the roles and groups configured,
+  // never for a host in a category the policy marks private (banking, health).
+  let inspection: InspectionOptions | null = null;
+  if (config.inspection.enabled) {
+    const ca = readCertificateAuthority(join(dataDir, 'ca'));
+    if (!ca) throw new HedgerowError('HR_CONFIG_INVALID', `inspection is enabled but there is no school CA in \`${join(dataDir, 'ca')}\`; run \`hedgerow ca create\``);
+    const roles = new Set(config.inspection.roles);
+    const groups = new Set(config.inspection.groups);
+    inspection = {
+      ca,
+      inspect: (person, _host, categories) => {
+        if (categories.some((name) => policy().categories[name]?.private === true)) return false;
+        if (roles.size === 0 && groups.size === 0) return true;
+        const role = engine.roleOf(person);
+        return (role !== null && roles.has(role)) || roles.has(person.role) || (person.groups ?? []).some((g) => groups.has(g));
+      },
+    };
+    say(`TLS inspection on for ${roles.size + groups.size === 0 ? 'everyone' : [...roles, ...groups].join(', ')} (private categories excepted)`);
+  }
+
   const started: Array<() => Promise<void>> = [];
   try {
     let proxy: ForwardProxy | null = null;
@@ -128,6 +148,8 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         sink: log.sink,
         blockPage: { baseUrl: `${publicUrl()}/block`, smartAdviceFor: isPupil, timeZone: timeZone() },
         warnGraceMs: parseDuration(policy().warnGrace),
+        safeSearchFor: (person) => engine.safeSearchFor(person),
+        ...(inspection ? { inspection } : {}),
         now,
       });
       started.push(() => proxy!.close(5_000));

@@ -82,9 +82,9 @@ test('the proxy lets an allowed request through to the origin', async () => {
 
 test('the DNS filter answers a blocked name with the block page address and forwards allowed names', async () => {
   const blocked = await ask(running.dns!.address.port, 'www.facebook.com');
-  assert.equal(blocked.answers?.[0]?.data, '127.0.0.1');
+  assert.equal((blocked.answers?.[0] as { data?: unknown } | undefined)?.data, '127.0.0.1');
   const allowed = await ask(running.dns!.address.port, 'www.example.org');
-  assert.equal(allowed.answers?.[0]?.data, '192.0.2.1');
+  assert.equal((allowed.answers?.[0] as { data?: unknown } | undefined)?.data, '192.0.2.1');
   assert.equal(upstream.count('www.facebook.com'), 0, 'a blocked name is never forwarded');
 });
 
