@@ -10,6 +10,7 @@ import { loadConfig } from '../config/index.ts';
 import { startHedgerow } from '../server/index.ts';
 import { logsCommand } from '../store/index.ts';
 import { caCommand } from '../proxy/index.ts';
+import { devicesCommand, peopleCommand } from '../identity/index.ts';
 import { decisionJson, formatDecision, runBatch, runInteractive, toQuery, type CheckRequest } from './check.ts';
 
 export interface CliIo {
@@ -37,6 +38,9 @@ Usage:
   hedgerow lists which HOST              which catalogue entries match a host
   hedgerow ca create [--name NAME] [--days N] [--force] / hedgerow ca show
                                          the school CA for TLS inspection (install its certificate on devices)
+  hedgerow people import FILE [--policy FILE]   load the roster CSV (name, username, role, year group, date of birth)
+  hedgerow people list [--role R] [--group G] [--json] / hedgerow people set-password USERNAME (from stdin)
+  hedgerow devices add DEVICE USERNAME / devices remove DEVICE / devices list USERNAME
   hedgerow logs tail [-n N] [--follow]   the newest decisions
   hedgerow logs search [--user U] [--host H] [--from ISO] [--to ISO] [--action A] [--json]
 
@@ -79,6 +83,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await logsCommand(rest, io);
       case 'ca':
         return await caCommand(rest, io);
+      case 'people':
+        return await peopleCommand(rest, io);
+      case 'devices':
+        return await devicesCommand(rest, io);
       default:
         throw new UsageError(`unknown command \`${command}\``);
     }

@@ -52,6 +52,26 @@ export const configSchema = z.strictObject({
       publicUrl: z.string().url().optional(),
     })
     .prefault({}),
+  /** proxy sign-in against a directory (LDAP bind); people are otherwise checked against the roster */
+  ldap: z
+    .strictObject({
+      url: z.string().regex(/^ldaps?:\/\//, 'must be an ldap:// or ldaps:// URL'),
+      bindDnTemplate: z.string().optional(),
+      searchBase: z.string().optional(),
+      searchFilter: z.string().optional(),
+      serviceDn: z.string().optional(),
+      servicePassword: z.string().optional(),
+      startTls: z.boolean().default(false),
+      timeoutMs: z.number().int().positive().default(5000),
+      attributes: z
+        .strictObject({ username: z.string().optional(), displayName: z.string().optional(), role: z.string().optional(), yearGroup: z.string().optional(), dateOfBirth: z.string().optional() })
+        .optional(),
+      roleValues: z.record(z.string(), z.string()).optional(),
+      groupRoles: z.array(z.strictObject({ group: z.string(), role: z.string() })).optional(),
+      groupSearchBase: z.string().optional(),
+      groupFilter: z.string().optional(),
+    })
+    .optional(),
   /** TLS inspection with the school CA (`hedgerow ca create`); off by default; private categories never */
   inspection: z
     .strictObject({

@@ -118,8 +118,12 @@ export class PolicyEngine {
   /** category bits → names; keyed by the low word when the high word is empty (the usual case) */
   private readonly categoryNameCache = new Map<number, string[]>();
   private readonly categoryNameCacheWide = new Map<string, string[]>();
-  /** value id → its source category names, filled on first use */
-  private readonly valueSourceNames: Array<readonly string[] | undefined> = [];
+  /**
+   * value id → its source category names and its lists. Plain arrays, copied into each decision:
+   * NOTE: `slice()` of a frozen array (the catalogue's caches) takes a slow generic path in V8
+   */
+  private readonly valueSourceNames: string[][];
+  private readonly valueListNames: string[][];
   private readonly groupAncestors = new Map<string, string[]>();
   private readonly safeSearchRules: Array<{ rule: CompiledRule; level: SafeSearchLevel }>;
 
@@ -160,7 +164,11 @@ export class PolicyEngine {
     this.valueHi = new Int32Array(values);
     this.valueMinAge = new Int16Array(values);
     const sourceNames = catalogue.sourceCategoryNames;
+    this.valueSourceNames = [];
+    this.valueListNames = [];
     for (let v = 0; v < values; v++) {
+      this.valueSourceNames.push(catalogue.valueSourceCategories(v).map((i) => sourceNames[i]!));
+      this.valueListNames.push([...catalogue.valueLists(v)]);
       let lo = 0;
       let hi = 0;
       for (const sourceIndex of catalogue.valueSourceCategories(v)) {
@@ -624,8 +632,8 @@ export class PolicyEngine {
     facts: HostFacts,
     parts: Pick<Decision, 'action' | 'logged' | 'kind' | 'rule' | 'layer' | 'clauses' | 'reason' | 'circumvention' | 'grant' | 'supersedes'>,
   ): Decision {
-    // NOTE: one literal with every field in one order (not `...parts`): V8 copies a spread through
-    // a slow generic path here, which cost several microseconds per decision
+    // NOTE: every field written out, in the order a spread gave (JSON output keeps its key order):
+    // V8 copied `...parts` through a slow generic path here, several microseconds per decision
     return {
       action: parts.action,
       logged: parts.logged,
@@ -633,14 +641,14 @@ export class PolicyEngine {
       rule: parts.rule,
       layer: parts.layer,
       clauses: parts.clauses,
-      categories: this.categoriesOf(facts),
       reason: parts.reason,
       circumvention: parts.circumvention,
+      grant: parts.grant,
+      supersedes: parts.supersedes,
+      categories: this.categoriesOf(facts),
       policyRevision: this.revision,
       host: target.host,
       match: this.matchOf(target, facts),
-      grant: parts.grant,
-      supersedes: parts.supersedes,
       notes: target.notes === 0 ? [] : noteNames(target.notes),
     };
   }
@@ -695,30 +703,20 @@ export class PolicyEngine {
     let lists: string[];
     if (values.length === 1) {
       // the usual case: one entry matched, whose names are already distinct
-      sourceCategories = this.sourceNamesOf(value).slice();
-      lists = catalogue.valueLists(value).slice();
+      sourceCategories = this.valueSourceNames[value]!.slice();
+      lists = this.valueListNames[value]!.slice();
     } else {
       sourceCategories = [];
       lists = [];
       for (const v of values) {
-        for (const name of this.sourceNamesOf(v)) if (!sourceCategories.includes(name)) sourceCategories.push(name);
-        for (const list of catalogue.valueLists(v)) if (!lists.includes(list)) lists.push(list);
+        for (const name of this.valueSourceNames[v]!) if (!sourceCategories.includes(name)) sourceCategories.push(name);
+        for (const list of this.valueListNames[v]!) if (!lists.includes(list)) lists.push(list);
       }
     }
     const minimumAge = catalogue.valueMinimumAge(value);
     return minimumAge >= 0 || facts.minimumAge >= 0
       ? { entry, lists, sourceCategories, minimumAge: Math.max(minimumAge, facts.minimumAge) }
       : { entry, lists, sourceCategories };
-  }
-
-  private sourceNamesOf(value: number): readonly string[] {
-    let names = this.valueSourceNames[value];
-    if (names === undefined) {
-      const all = this.catalogue.sourceCategoryNames;
-      names = Object.freeze(this.catalogue.valueSourceCategories(value).map((i) => all[i]!));
-      this.valueSourceNames[value] = names;
-    }
-    return names;
   }
 
   /** The safe-search level for a person: the first matching entry of the policy's list. */

@@ -13,7 +13,7 @@ import { parseDuration } from '../policy/index.ts';
 import { readCertificateAuthority, startProxy, type ForwardProxy, type InspectionOptions } from '../proxy/index.ts';
 import { dataDirectory, loadEngine, referencePolicyPath } from '../runtime/index.ts';
 import { DecisionLog, databasePath } from '../store/index.ts';
-import { NetworkIdentifier } from './network-identifier.ts';
+import { Identifier, LdapAuthenticator, NetworkMap, PeopleStore, type LdapOptions } from '../identity/index.ts';
 
 export interface RunningHedgerow {
   readonly engine: PolicyEngine;
@@ -22,6 +22,7 @@ export interface RunningHedgerow {
   readonly http: { host: string; port: number };
   readonly log: DecisionLog;
   readonly reports: BlockPageReports;
+  readonly people: PeopleStore;
   readonly dataDir: string;
   /** reload the policy and catalogue; returns the problems when the new policy was refused */
   reload(): { ok: boolean; problems: string[]; revision: string };
@@ -71,8 +72,26 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   const reports = new BlockPageReports(databasePath(dataDir));
   if (reports.migrations.applied.length > 0) say(`store: applied migrations ${reports.migrations.applied.join(', ')}`);
 
-  const identifier = new NetworkIdentifier(config.networks, () => policy().unidentifiedRole ?? 'guest');
-  const identify = (clientIp: string): Person => identifier.identify(clientIp);
+  // Who is browsing: proxy credentials (the roster's passwords, or a directory bind), a
+  // registered device, the client's network, else the policy's unidentified role. The DNS filter
+  // and the block-page service see only addresses, so they use the network mapping alone.
+  const people = PeopleStore.open(dataDir);
+  const unidentifiedRole = () => policy().unidentifiedRole ?? 'guest';
+  const networks = new NetworkMap(config.networks.map((n) => ({ ...n, groups: [...n.groups] })));
+  const identifier = new Identifier({
+    people,
+    networks: config.networks.map((n) => ({ ...n, groups: [...n.groups] })),
+    unidentifiedRole,
+    timeZone: () => policy().calendar?.timeZone ?? 'UTC',
+    policy: () => ({ roles: Object.keys(policy().roles), groups: Object.keys(policy().groups) }),
+    directory: config.ldap ? new LdapAuthenticator(structuredClone(config.ldap) as LdapOptions) : null,
+    clock: now,
+    onDirectoryError: (error) => say(`directory sign-in failed: ${(error as Error).message}`),
+  });
+  const identify = (clientIp: string): Person => {
+    const network = networks.lookup(clientIp);
+    return network ? { role: network.role, groups: [...(network.groups ?? [])] } : { role: unidentifiedRole() };
+  };
   const decide = (query: DecisionQuery) => engine.decide(query);
   const isPupil = (person: Person) => {
     const role = engine.roleOf(person);
@@ -143,7 +162,8 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         port: config.proxy.port,
         allowedClients: [...config.proxy.allowedClients],
         requireAuth: config.proxy.requireAuth,
-        identify: (clientIp) => identify(clientIp),
+        // With requireAuth, no credentials means a challenge (407), not the network's role.
+        identify: (clientIp, credentials) => (config.proxy.requireAuth && credentials === null ? null : identifier.identify(clientIp, credentials)),
         decide,
         sink: log.sink,
         blockPage: { baseUrl: `${publicUrl()}/block`, smartAdviceFor: isPupil, timeZone: timeZone() },
@@ -229,6 +249,7 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
       http: { host: httpHost, port: httpPort },
       log,
       reports,
+      people,
       dataDir,
       reload,
       async close() {
@@ -239,12 +260,14 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         for (const stop of started.reverse()) await stop().catch(() => undefined);
         await log.close();
         reports.close();
+        people.close();
       },
     };
   } catch (error) {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
     await log.close();
     reports.close();
+    people.close();
     throw error;
   }
 }
