@@ -46,14 +46,18 @@ interface CompiledRule {
   kindPrefix: 'site' | 'category' | 'legal';
   /** RESTRICTIVENESS of the action, read once here instead of by key per decision */
   rank: number;
+  /** the reason kind when this rule decides (unless the tier overrides it) */
+  kind: ReasonKind;
 }
 
 interface HostFacts {
   catLo: number;
   catHi: number;
   minimumAge: number;
-  /** catalogue value ids matched, most specific first */
-  values: number[];
+  /** the most specific catalogue value id matched; -1 when none */
+  value: number;
+  /** every value id matched, most specific first, only when there is more than one (most hosts match one entry or none) */
+  values: number[] | null;
   entryIndex: number;
 }
 
@@ -320,7 +324,7 @@ export class PolicyEngine {
       if (index !== undefined) setBit(cat, index);
     }
     const tier = rule.legal || rule.lock ? TIER_LOCKED : rule.what.sites ? TIER_SITE : TIER_CATEGORY;
-    return {
+    const compiled: CompiledRule = {
       source: rule,
       tier,
       action: rule.action,
@@ -339,7 +343,10 @@ export class PolicyEngine {
       any: rule.what.any === true,
       kindPrefix: rule.legal ? 'legal' : rule.what.sites ? 'site' : 'category',
       rank: RESTRICTIVENESS[rule.action],
+      kind: 'allow.default',
     };
+    compiled.kind = ruleKind(compiled);
+    return compiled;
   }
 
   /** Does the rule's `who` cover this person? */
@@ -395,7 +402,7 @@ export class PolicyEngine {
   }
 
   private lookupHost(target: Target): HostFacts {
-    const facts: HostFacts = { catLo: 0, catHi: 0, minimumAge: -1, values: [], entryIndex: -1 };
+    const facts: HostFacts = { catLo: 0, catHi: 0, minimumAge: -1, value: -1, values: null, entryIndex: -1 };
     if (target.host === '') return facts;
     if (target.ip !== 0) {
       const value = this.catalogue.lookupIp(target.host);
@@ -420,8 +427,10 @@ export class PolicyEngine {
   }
 
   private addValue(facts: HostFacts, value: number, hashIndex: number): void {
-    facts.values.push(value);
-    if (facts.entryIndex < 0) facts.entryIndex = hashIndex;
+    if (facts.value < 0) {
+      facts.value = value;
+      facts.entryIndex = hashIndex;
+    } else (facts.values ??= [facts.value]).push(value);
     facts.catLo |= this.valueLo[value]!;
     facts.catHi |= this.valueHi[value]!;
     const age = this.valueMinAge[value]!;
@@ -602,12 +611,7 @@ export class PolicyEngine {
     circumvention = rule.source.circumvention,
   ): Decision {
     const action = rule.action;
-    let kind: ReasonKind;
-    if (kindOverride) kind = kindOverride;
-    else if (action === 'block' && rule.source.circumvention) kind = 'block.circumvention';
-    else if (action === 'block' && rule.fileTypes !== null) kind = 'block.file-type';
-    else if (action === 'block' && rule.belowMinimumAge) kind = 'block.minimum-age';
-    else kind = `${action}.${rule.kindPrefix === 'legal' ? 'category' : rule.kindPrefix}` as ReasonKind;
+    const kind = kindOverride ?? rule.kind;
     let reason = rule.source.reason;
     if (supersedes.length > 0) {
       const beaten = supersedes.map((s) => `${s.layer} rule \`${s.rule}\` (${s.action})`).join(', ');
@@ -694,14 +698,14 @@ export class PolicyEngine {
   }
 
   private matchOf(target: Target, facts: HostFacts): Decision['match'] {
+    const value = facts.value;
+    if (value < 0) return null;
     const values = facts.values;
-    if (values.length === 0) return null;
-    const value = values[0]!;
     const catalogue = this.catalogue;
     const entry = facts.entryIndex >= 0 ? target.host.slice(this.hashes.starts[facts.entryIndex]) : target.host;
     let sourceCategories: string[];
     let lists: string[];
-    if (values.length === 1) {
+    if (values === null) {
       // the usual case: one entry matched, whose names are already distinct
       sourceCategories = this.valueSourceNames[value]!.slice();
       lists = this.valueListNames[value]!.slice();
@@ -739,6 +743,14 @@ export class PolicyEngine {
 function setBit(mask: [number, number], index: number): void {
   if (index < 32) mask[0] |= 1 << index;
   else mask[1] |= 1 << (index - 32);
+}
+
+function ruleKind(rule: CompiledRule): ReasonKind {
+  const action = rule.action;
+  if (action === 'block' && rule.source.circumvention) return 'block.circumvention';
+  if (action === 'block' && rule.fileTypes !== null) return 'block.file-type';
+  if (action === 'block' && rule.belowMinimumAge) return 'block.minimum-age';
+  return `${action}.${rule.kindPrefix === 'legal' ? 'category' : rule.kindPrefix}` as ReasonKind;
 }
 
 function describeSuperseded(rule: CompiledRule): SupersededRule {
