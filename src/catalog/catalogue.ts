@@ -7,7 +7,8 @@ import type { HostHashes } from './host-hashes.ts';
 import { SuffixTable } from './suffix-table.ts';
 
 const MAGIC = [0x48, 0x52, 0x43, 0x41, 0x54, 0x53, 0x4e, 0x50]; // "HRCATSNP"
-export const SNAPSHOT_VERSION = 1;
+// 2: suffix tables of any slot count, home slot by multiply-shift (1: power-of-two, by mask)
+export const SNAPSHOT_VERSION = 2;
 const BYTE_ORDER = 0x01020304;
 const HEADER = 8 + 4 + 4 + 4;
 const TRAILER = 32;

@@ -1,33 +1,48 @@
-// An open-addressing table (linear probing, power-of-two size) of 64-bit domain hashes → int32
-// value, laid out as one Int32Array of [h1, h2, cell] triples so one probe touches one cache line.
+// An open-addressing table (linear probing) of 64-bit domain hashes → int32 value, laid out as one
+// Int32Array of [h1, h2, cell] triples so one probe touches one cache line. The slot count is sized
+// to the entries (any count, not a power of two: at 2 million entries a power of two wasted up to
+// half the table), and a hash's home slot is `h1 * count / 2^32` (multiply-shift range reduction).
 // cell 0 marks an empty slot; otherwise cell = value * 2 + exactOnly + 1.
 // In front of it sits a one-bit-per-hash filter (about 8 bits per entry, indexed by the top bits of
 // h2, independent of the slot index): most suffixes of a host are not in the table, and the filter
 // answers those from cache instead of a memory round trip per suffix.
 import { HostHashes, hashWhole } from './host-hashes.ts';
 
-const MAX_LOAD = 0.75;
+// at most 70% full: a hit probes about 2 slots, and the table takes about 17 bytes per entry
+const MAX_LOAD = 0.7;
+const TWO_TO_MINUS_32 = 2 ** -32;
+
+/**
+ * The home slot of a hash in a table of `count` slots. The product may round above 2^53, but
+ * IEEE arithmetic rounds the same way everywhere, and the result stays below `count`.
+ */
+function homeSlot(a: number, count: number): number {
+  return ((a >>> 0) * count * TWO_TO_MINUS_32) | 0;
+}
 
 export class SuffixTable {
   /** @internal [h1, h2, cell] per slot */
   readonly slots: Int32Array;
-  /** @internal slot count - 1 */
-  readonly mask: number;
+  /** @internal slot count */
+  readonly count: number;
   /** @internal filter bits, 2^k of them */
   readonly filter: Int32Array;
   /** @internal 32 - k: h2 >>> filterShift is the filter bit */
   readonly filterShift: number;
   readonly size: number;
   private readonly scratch = new Int32Array(2);
+  /** per suffix that passed the filter: its home slot (times 3) and that slot's cell, for lookup */
+  private readonly probes = new Int32Array(32);
+  private readonly cells = new Int32Array(32);
 
   /** @internal use `build`, or the catalogue's snapshot reader */
   constructor(slots: Int32Array, size: number, filter: Int32Array) {
     const count = slots.length / 3;
-    if (!Number.isInteger(count) || count < 1 || (count & (count - 1)) !== 0) throw new RangeError('suffix table: slot count must be a power of two');
+    if (!Number.isInteger(count) || count < 2 || count > 0x3fffffff) throw new RangeError('suffix table: slot count out of range');
     const words = filter.length;
     if (words < 1 || (words & (words - 1)) !== 0) throw new RangeError('suffix table: filter size must be a power of two');
     this.slots = slots;
-    this.mask = count - 1;
+    this.count = count;
     this.size = size;
     this.filter = filter;
     this.filterShift = 32 - (Math.log2(words) + 5);
@@ -48,8 +63,61 @@ export class SuffixTable {
 
   /** writes values of matching entries (most specific first) into outValues and their HostHashes index into outIdx; returns how many */
   lookup(hashes: HostHashes, outValues: Int32Array, outIdx: Int32Array): number {
+    const count = hashes.count;
+    if (count > 31) return this.lookupEach(hashes, outValues, outIdx);
+    const h1s = hashes.h1;
+    const h2s = hashes.h2;
+    const filter = this.filter;
+    const shift = this.filterShift;
     const slots = this.slots;
-    const mask = this.mask;
+    const slotCount = this.count;
+    const probes = this.probes;
+    const cells = this.cells;
+    // NOTE: three passes instead of one loop, so that the filter words, then the home slots, of all
+    // suffixes are loaded without a branch between them: the CPU overlaps those cache misses
+    // (most of the lookup's time) instead of taking them one after another
+    let passed = 0;
+    for (let i = 0; i < count; i++) {
+      const bit = h2s[i]! >>> shift;
+      passed |= ((filter[bit >>> 5]! >>> (bit & 31)) & 1) << i;
+    }
+    if (passed === 0) return 0;
+    for (let i = 0; i < count; i++) {
+      if (((passed >>> i) & 1) === 0) continue;
+      const p = homeSlot(h1s[i]!, slotCount) * 3;
+      probes[i] = p;
+      cells[i] = slots[p + 2]!;
+    }
+    const room = Math.min(outValues.length, outIdx.length);
+    let n = 0;
+    for (let i = 0; i < count && n < room; i++) {
+      if (((passed >>> i) & 1) === 0 || cells[i] === 0) continue;
+      const a = h1s[i]!;
+      const b = h2s[i]!;
+      let p = probes[i]!;
+      for (;;) {
+        const cell = slots[p + 2]!;
+        if (cell === 0) break;
+        if (slots[p] === a && slots[p + 1] === b) {
+          const d = cell - 1;
+          // exact-only entries (public suffixes) match the whole host only, never as a parent
+          if (i === 0 || (d & 1) === 0) {
+            outValues[n] = d >>> 1;
+            outIdx[n] = i;
+            n++;
+          }
+          break;
+        }
+        p += 3;
+        if (p === slots.length) p = 0;
+      }
+    }
+    return n;
+  }
+
+  /** lookup one suffix at a time (hosts of more than 31 labels) */
+  private lookupEach(hashes: HostHashes, outValues: Int32Array, outIdx: Int32Array): number {
+    const slots = this.slots;
     const h1s = hashes.h1;
     const h2s = hashes.h2;
     const filter = this.filter;
@@ -62,13 +130,12 @@ export class SuffixTable {
       const bit = b >>> shift;
       if ((filter[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
       const a = h1s[i]!;
-      let p = (a & mask) * 3;
+      let p = homeSlot(a, this.count) * 3;
       for (;;) {
         const cell = slots[p + 2]!;
         if (cell === 0) break;
         if (slots[p] === a && slots[p + 1] === b) {
           const d = cell - 1;
-          // exact-only entries (public suffixes) match the whole host only, never as a parent
           if (i === 0 || (d & 1) === 0) {
             outValues[n] = d >>> 1;
             outIdx[n] = i;
@@ -110,7 +177,7 @@ export class SuffixTable {
     const a = h[0]!;
     const b = h[1]!;
     const slots = this.slots;
-    let p = (a & this.mask) * 3;
+    let p = homeSlot(a, this.count) * 3;
     for (;;) {
       const cell = slots[p + 2]!;
       if (cell === 0) return 0;
@@ -124,16 +191,16 @@ export class SuffixTable {
 /** @internal fills a table from precomputed hashes (the catalogue builder hashes once per domain) */
 export class SuffixTableBuilder {
   private readonly slots: Int32Array;
-  private readonly mask: number;
+  private readonly count: number;
   private readonly filter: Int32Array;
   private readonly filterShift: number;
   private size = 0;
 
   constructor(expected: number) {
-    let count = 16;
-    while (count * MAX_LOAD < expected + 1) count *= 2;
+    // room for every entry at MAX_LOAD, and at least one empty slot for probing to stop on
+    const count = Math.max(16, Math.ceil((expected + 1) / MAX_LOAD));
     this.slots = new Int32Array(count * 3);
-    this.mask = count - 1;
+    this.count = count;
     // about 8 bits per entry: roughly 1 in 9 absent suffixes passes the filter
     let words = 1;
     while (words * 32 < expected * 8) words *= 2;
@@ -144,7 +211,7 @@ export class SuffixTableBuilder {
   insert(a: number, b: number, value: number, exactOnly: boolean, label: string): void {
     if (!(value >= 0 && value < 0x3fffffff)) throw new RangeError(`suffix table: value ${value} out of range`);
     const slots = this.slots;
-    let p = (a & this.mask) * 3;
+    let p = homeSlot(a, this.count) * 3;
     for (;;) {
       if (slots[p + 2] === 0) break;
       if (slots[p] === a && slots[p + 1] === b) {
@@ -155,7 +222,7 @@ export class SuffixTableBuilder {
       p += 3;
       if (p >= slots.length) p = 0;
     }
-    if ((this.size + 1) > (this.mask + 1) * MAX_LOAD) throw new RangeError('suffix table: more entries than announced');
+    if (this.size + 1 > this.count * MAX_LOAD) throw new RangeError('suffix table: more entries than announced');
     slots[p] = a;
     slots[p + 1] = b;
     slots[p + 2] = value * 2 + (exactOnly ? 1 : 0) + 1;

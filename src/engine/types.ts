@@ -76,17 +76,17 @@ export type ReasonKind =
 export interface CatalogueMatch {
   /** the catalogue entry that matched (`youtube.com` for `m.youtube.com`) */
   entry: string;
-  /** where the entry came from (`starter`, `ut1`, a file name) */
-  lists: string[];
-  /** the catalogue's own category names (`ut1/social_networks`) */
-  sourceCategories: string[];
+  /** where the entry came from (`starter`, `ut1`, a file name); shared between decisions, read-only */
+  lists: readonly string[];
+  /** the catalogue's own category names (`ut1/social_networks`); shared between decisions, read-only */
+  sourceCategories: readonly string[];
   minimumAge?: number;
 }
 
 export interface SupersededRule {
-  rule: string;
-  layer: string;
-  action: Action;
+  readonly rule: string;
+  readonly layer: string;
+  readonly action: Action;
 }
 
 export interface Decision {
@@ -101,9 +101,11 @@ export interface Decision {
   /** the rule id that fired, or `default` */
   rule: string;
   layer: string | null;
-  clauses: string[];
+  // NOTE: the arrays of a Decision are shared (frozen) between decisions, so that deciding
+  // allocates almost nothing; copy one before changing it
+  clauses: readonly string[];
   /** the policy's categories of the host */
-  categories: string[];
+  categories: readonly string[];
   reason: string;
   circumvention: boolean;
   policyRevision: string;
@@ -111,9 +113,9 @@ export interface Decision {
   match: CatalogueMatch | null;
   grant: string | null;
   /** lower-precedence rules this decision beat (school site rule over council category rule) */
-  supersedes: SupersededRule[];
+  supersedes: readonly SupersededRule[];
   /** normalisation findings (userinfo trick, encoded IP, …) */
-  notes: string[];
+  notes: readonly string[];
 }
 
 /** Where a decision was enforced. */
@@ -134,10 +136,10 @@ export interface DecisionEvent {
   host: string;
   /** the full URL where the enforcement point saw one (plain HTTP, inspected HTTPS) */
   url: string | null;
-  categories: string[];
+  categories: readonly string[];
   action: Decision['action'];
   rule: string;
-  clauses: string[];
+  clauses: readonly string[];
   circumvention: boolean;
   policyRevision: string;
   warnReason: string | null;
