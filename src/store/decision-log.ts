@@ -4,6 +4,9 @@
 // Every event is first appended to the spool (a JSON line, buffered for one event-loop turn and
 // written with one writeSync), then queued in memory for the database. In the normal ("live")
 // mode the writer drains the queue in batches and deletes spool segments the database holds.
+// With the default SQLite store the batches go, as JSON text, to a writer thread that owns its
+// own connection, so inserts and WAL checkpoints never run on the traffic thread; reads use a
+// connection of their own on this thread (WAL lets them run beside the writer).
 // When the queue is full or a batch fails, the writer drops the queue and switches to
 // "catch-up": new events go to the spool only, and the spool segments are replayed in order
 // (INSERT OR IGNORE on the event id, so a segment replayed twice stores nothing twice) until the
@@ -15,11 +18,17 @@ import type { EventQuery, EventStoreBackend, MigrationReport } from './event-sto
 import { acquireLock, releaseLock } from './lock-file.ts';
 import { Spool, type SpoolSegment } from './spool.ts';
 import { databasePath, SqliteEventStore } from './sqlite-event-store.ts';
+import { WorkerEventWriter } from './worker-event-writer.ts';
 
 export interface DecisionLogOptions {
   dataDir: string;
-  /** default: SQLite in `<dataDir>/hedgerow.db` */
+  /** default: SQLite in `<dataDir>/hedgerow.db`, written from a worker thread */
   backend?: EventStoreBackend;
+  /**
+   * With the default store: `worker` (default) writes from a worker thread; `main-thread` writes
+   * on this thread, as a supplied backend always is.
+   */
+  writer?: 'worker' | 'main-thread';
   /** bounded in-memory queue; beyond it events reach the database through the spool */
   queueCapacity?: number;
   batchSize?: number;
@@ -51,10 +60,15 @@ export interface DecisionLogStats {
   /** neither spooled nor stored (the spool could not be written and the queue was not used) */
   dropped: number;
   mode: 'live' | 'catch-up';
+  /** writer threads started to replace one that died */
+  writerRestarts: number;
 }
 
 interface Entry {
-  event: DecisionEvent;
+  /** kept only for a backend on this thread; the writer thread needs the line alone */
+  event: DecisionEvent | null;
+  /** the event's spool line, reused for the writer thread so it is serialised once */
+  line: string;
   segment: number;
 }
 
@@ -104,7 +118,10 @@ export class DecisionLog {
   readonly sink: DecisionSink;
   /** what the default SQLite store's migrations did at open (null with a supplied backend) */
   readonly migrations: MigrationReport | null;
+  /** the store; with the writer thread, this thread's connection (reads, open, on-demand retention) */
   readonly backend: EventStoreBackend;
+  /** the writer thread, when the default store is written from one */
+  readonly writer: WorkerEventWriter | null;
 
   private readonly spool: Spool;
   private readonly queue: Ring;
@@ -124,7 +141,14 @@ export class DecisionLog {
   private counts = { written: 0, failedBatches: 0, replayed: 0, dropped: 0 };
   private lastFailure = '';
 
-  private constructor(options: DecisionLogOptions, backend: EventStoreBackend, migrations: MigrationReport | null, spool: Spool, lockPath: string) {
+  private constructor(
+    options: DecisionLogOptions,
+    backend: EventStoreBackend,
+    migrations: MigrationReport | null,
+    spool: Spool,
+    lockPath: string,
+    writerPath: string | null,
+  ) {
     this.backend = backend;
     this.migrations = migrations;
     this.spool = spool;
@@ -143,6 +167,14 @@ export class DecisionLog {
           })
         : null;
     this.sink = (event) => this.accept(event);
+    this.writer =
+      writerPath === null
+        ? null
+        : new WorkerEventWriter({ path: writerPath }, (why) => {
+            // The drain that had batches in hand fails and replays them from the spool; a thread
+            // that died while idle is simply started again by the next batch.
+            this.warnOnce(`decision log: ${why}`);
+          });
   }
 
   /**
@@ -159,10 +191,12 @@ export class DecisionLog {
       backend = options.backend ?? sqlite!;
       const batchSize = Math.max(1, options.batchSize ?? 1_000);
       const spool = new Spool({ dir: spoolDir, segmentEvents: options.spoolSegmentEvents ?? 10_000, maxBuffered: batchSize, warn });
-      const log = new DecisionLog(options, backend, sqlite?.migrations ?? null, spool, lockPath);
+      const writerPath = sqlite && options.writer !== 'main-thread' ? sqlite.path : null;
+      const log = new DecisionLog(options, backend, sqlite?.migrations ?? null, spool, lockPath, writerPath);
       log.replayAtOpen();
       log.rebuildCircumvention(options.circumventionWindowMs);
       if (log.retentionMs !== undefined) log.applyRetention();
+      log.writer?.warm();
       log.startTimers(options.flushIntervalMs ?? 200);
       return log;
     } catch (error) {
@@ -178,10 +212,12 @@ export class DecisionLog {
         this.counts.dropped++;
         return;
       }
-      const segment = this.spool.append(JSON.stringify(event));
+      const line = JSON.stringify(event);
+      const segment = this.spool.append(line);
       this.circumvention?.note(event, this.now());
       if (this.mode !== 'live') return;
-      if (!this.queue.push({ event, segment })) {
+      // Not holding the event object lets it die young instead of being promoted while queued.
+      if (!this.queue.push({ event: this.writer ? null : event, line, segment })) {
         this.enterCatchUp(`the in-memory queue is full (${this.queue.capacity} events)`);
         return;
       }
@@ -259,8 +295,14 @@ export class DecisionLog {
       const batch = this.queue.take(this.batchSize);
       if (batch.length === 0) break;
       try {
-        const result = this.backend.writeBatch(batch.map((entry) => entry.event));
-        if (isPromise(result)) await result;
+        if (this.writer) {
+          const lines = new Array<string>(batch.length);
+          for (let index = 0; index < batch.length; index++) lines[index] = batch[index]!.line;
+          await this.writer.writeLines(lines);
+        } else {
+          const result = this.backend.writeBatch(batch.map((entry) => entry.event!));
+          if (isPromise(result)) await result;
+        }
       } catch (error) {
         this.counts.failedBatches++;
         this.enterCatchUp(`the database failed: ${(error as Error).message}`);
@@ -305,6 +347,21 @@ export class DecisionLog {
 
   /** Writes one segment's events in batches, then deletes it. Throws when the database fails. */
   private async replaySegment(segment: SpoolSegment): Promise<void> {
+    if (this.writer) {
+      // The thread reads and parses the file itself: nothing of it crosses this thread.
+      this.spool.writeBuffer();
+      try {
+        const { count, warnings } = await this.writer.replaySegment(segment.path);
+        for (const warning of warnings) this.warn(warning);
+        this.counts.replayed += count;
+      } catch (error) {
+        this.counts.failedBatches++;
+        this.warnOnce(`decision log: the database failed: ${(error as Error).message}`);
+        throw error;
+      }
+      this.spool.remove(segment);
+      return;
+    }
     const events = this.spool.read(segment);
     for (let index = 0; index < events.length; index += this.batchSize) {
       if (index > 0) await yieldTurn();
@@ -374,8 +431,15 @@ export class DecisionLog {
       const every = Math.min(3_600_000, Math.max(60_000, Math.floor(this.retentionMs / 10)));
       const retention = setInterval(() => {
         try {
-          this.applyRetention();
           this.circumvention?.sweep(this.now());
+          if (this.writer) {
+            // Deleting in the writer thread keeps the slices off traffic and out of its way.
+            this.writer.deleteBefore(this.now() - this.retentionMs!).catch((error: Error) => {
+              this.warnOnce(`decision log: retention failed: ${error.message}`);
+            });
+          } else {
+            this.applyRetention();
+          }
         } catch (error) {
           this.warnOnce(`decision log: retention failed: ${(error as Error).message}`);
         }
@@ -418,6 +482,7 @@ export class DecisionLog {
     if (this.immediateDrain !== null) clearImmediate(this.immediateDrain);
     this.spool.close(flushed && this.mode === 'live' && this.queue.length === 0 && this.spool.allCommitted());
     try {
+      await this.writer?.close();
       this.backend.close();
     } finally {
       releaseLock(this.lockPath);
@@ -451,6 +516,7 @@ export class DecisionLog {
       replayed: this.counts.replayed,
       dropped: this.counts.dropped + this.spool.failed,
       mode: this.mode,
+      writerRestarts: this.writer?.restarts ?? 0,
     };
   }
 }

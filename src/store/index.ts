@@ -9,6 +9,7 @@ export {
   type MigrationReport,
 } from './event-store-backend.ts';
 export { SqliteEventStore, databasePath, type SqliteEventStoreOptions } from './sqlite-event-store.ts';
+export { WorkerEventWriter } from './worker-event-writer.ts';
 export { sqliteMigrations, runSqliteMigrations, type Migration } from './migrations.ts';
 export { CircumventionWindow, type CircumventionWindowOptions } from './circumvention-window.ts';
 export { parseSegment, segmentName } from './spool.ts';
