@@ -83,6 +83,41 @@ export function hashHostSuffixes(host: string, out: HostHashes): void {
   out.count = n;
 }
 
+/**
+ * The same hashes as `hashHostSuffixes(s.slice(start, end), out)`, read straight from `s` (the URL
+ * the host sits in) without slicing it out. `labels` is the host's label count (dots + 1), which
+ * the caller's own scan of the host already knows: each suffix then lands in its final place, most
+ * specific first, with no reversing pass. `starts` are relative to `start`.
+ */
+export function hashHostSpan(s: string, start: number, end: number, labels: number, out: HostHashes): void {
+  if (labels > out.maxLabels || labels < 1) {
+    hashHostSuffixes(s.slice(start, end), out);
+    return;
+  }
+  const h1s = out.h1;
+  const h2s = out.h2;
+  const starts = out.starts;
+  let n = labels - 1;
+  let a = SEED1;
+  let b = SEED2;
+  for (let i = end - 1; i >= start; i--) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      h1s[n] = fmix(a);
+      h2s[n] = fmix(b);
+      starts[n] = i + 1 - start;
+      n--;
+    }
+    a = Math.imul(a ^ c, PRIME1);
+    b = Math.imul(b ^ c, PRIME2);
+    b ^= b >>> 15;
+  }
+  h1s[0] = fmix(a);
+  h2s[0] = fmix(b);
+  starts[0] = 0;
+  out.count = labels;
+}
+
 /** The two hashes of a whole string (the same values `hashHostSuffixes` gives at index 0). */
 export function hashWhole(text: string, out: Int32Array): void {
   let a = SEED1;

@@ -441,7 +441,8 @@ export class PolicyEngine {
     return (rule.windowMask & this.windowsOpen) !== 0;
   }
 
-  private lookupHost(target: Target): HostFacts {
+  /** hashed: `this.hashes` already holds the host's suffix hashes (normaliseTarget filled them) */
+  private lookupHost(target: Target, hashed: boolean): HostFacts {
     const facts = this.facts;
     facts.catLo = 0;
     facts.catHi = 0;
@@ -454,7 +455,7 @@ export class PolicyEngine {
       const value = this.catalogue.lookupIp(target.host);
       if (value >= 0) this.addValue(facts, value, -1);
     } else {
-      hashHostSuffixes(target.host, this.hashes);
+      if (!hashed) hashHostSuffixes(target.host, this.hashes);
       const count = this.catalogue.lookupHost(this.hashes, this.matchValues, this.matchIdx);
       for (let i = 0; i < count; i++) this.addValue(facts, this.matchValues[i]!, this.matchIdx[i]!);
       if (this.siteFactTable.size > 0) {
@@ -490,18 +491,22 @@ export class PolicyEngine {
   }
 
   decide(query: DecisionQuery): Decision {
-    const target = normaliseTarget(query.url);
-    return this.decideTarget(query, target);
+    const target = normaliseTarget(query.url, this.hashes);
+    return this.decideWith(query, target, true);
   }
 
   decideTarget(query: DecisionQuery, target: Target): Decision {
+    return this.decideWith(query, target, false);
+  }
+
+  private decideWith(query: DecisionQuery, target: Target, hashed: boolean): Decision {
     const person = query.person;
     const roleIndex = this.roleOfName.get(person.role);
     if (roleIndex === undefined) return this.invalid(target, `unknown role \`${person.role}\``);
     if (target.error !== '') return this.invalid(target, `the address cannot be understood: ${target.error}`);
     if (!Number.isFinite(query.at)) return this.invalid(target, 'the time of the request is not valid');
     const roleBit = 1 << roleIndex;
-    const facts = this.lookupHost(target);
+    const facts = this.lookupHost(target, hashed);
     const at = query.at;
 
     // 1. legal and locked rules

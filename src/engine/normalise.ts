@@ -8,6 +8,7 @@
 // plain path) that allocates nothing but the result, and the WHATWG `URL` parser for everything
 // else. The fast path only accepts input on which both agree (a property test checks it), so the
 // choice of path never changes an answer. Nothing here throws on any input.
+import { type HostHashes, hashHostSpan, hashHostSuffixes } from '../catalog/index.ts';
 
 /** `http://youtube.com@evil.example/`: the host is `evil.example` */
 export const NOTE_USERINFO = 1;
@@ -68,37 +69,48 @@ export function noteNames(notes: number): string[] {
   return names;
 }
 
-/** A raw URL (`https://…`), a CONNECT authority (`host:443`) or a bare host. */
-export function normaliseTarget(raw: string): Target {
+/**
+ * A raw URL (`https://…`), a CONNECT authority (`host:443`) or a bare host. With `hashes`, a
+ * target whose host is a name (no error, not an IP literal) also leaves its suffix hashes there
+ * (as `hashHostSuffixes(target.host, hashes)` would), so the catalogue lookup need not hash again;
+ * for any other target what `hashes` holds afterwards is unspecified.
+ */
+export function normaliseTarget(raw: string, hashes?: HostHashes): Target {
   if (typeof raw !== 'string') return failure('not a string', 0);
   if (raw.length > MAX_INPUT_LENGTH) return failure('input too long', 0);
-  return fastTarget(raw) ?? normaliseTargetSlow(raw);
+  const fast = fastTarget(raw, hashes);
+  if (fast !== null) return fast;
+  const t = normaliseTargetSlow(raw);
+  if (hashes !== undefined && t.error === '' && t.ip === 0 && t.host !== '') hashHostSuffixes(t.host, hashes);
+  return t;
 }
 
 /** A bare host or `host:port` (a CONNECT authority, a DNS question name). */
 export function normaliseHost(raw: string): Target {
   if (typeof raw !== 'string') return failure('not a string', 0);
   if (raw.length > MAX_INPUT_LENGTH) return failure('input too long', 0);
-  return fastHost(raw, 0, raw.length) ?? slowHost(raw);
+  return fastHost(raw, 0, raw.length, undefined) ?? slowHost(raw);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Fast path. Each function returns null as soon as it sees anything outside the clean case.
 
 // Results of the scanners are packed into one small integer so the hot path allocates nothing:
-// scanPlainHost returns the end index, plus HOST_IS_IP when the host is a plain dotted-quad;
-// scanPort returns the end index times PORT_SHIFT plus the port.
+// scanPlainHost returns the end index, plus HOST_IS_IP when the host is a plain dotted-quad, plus
+// the label count times LABEL_SHIFT; scanPort returns the end index times PORT_SHIFT plus the port.
 const HOST_IS_IP = 0x10000;
 const INDEX_MASK = 0xffff;
+const LABEL_SHIFT = 0x20000;
 const PORT_SHIFT = 0x20000;
 
 const HOST_CHAR = new Uint8Array(65536);
 for (let c = 0; c < 128; c++) HOST_CHAR[c] = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95 ? 1 : 0;
 
 /**
- * Scans a host of `[a-z0-9_-]` labels from `start`; returns the index after it (plus HOST_IS_IP),
- * or -1 when the host needs the full parser (other characters, empty or long labels, trailing
- * dot, punycode, anything IP-like that is not plain dotted-quad).
+ * Scans a host of `[a-z0-9_-]` labels from `start`; returns the index after it (plus HOST_IS_IP,
+ * plus the label count times LABEL_SHIFT), or -1 when the host needs the full parser (other
+ * characters, empty or long labels, trailing dot, punycode, anything IP-like that is not plain
+ * dotted-quad).
  */
 function scanPlainHost(s: string, start: number, n: number): number {
   let i = start;
@@ -125,9 +137,9 @@ function scanPlainHost(s: string, start: number, n: number): number {
   if (first >= 48 && first <= 57) {
     // WHATWG: a host whose last label is numeric is an IPv4 literal; only plain dotted-quad stays here
     if (labels !== 4 || !isPlainDottedQuad(s, start, i)) return -1;
-    return i + HOST_IS_IP;
+    return i + HOST_IS_IP + labels * LABEL_SHIFT;
   }
-  return i;
+  return i + labels * LABEL_SHIFT;
 }
 
 /** Four decimal parts 0–255 without leading zeros: the only IPv4 spelling that needs no rewriting. */
@@ -165,7 +177,7 @@ function scanPort(s: string, i: number, n: number): number {
   return j * PORT_SHIFT + port;
 }
 
-function fastHost(s: string, start: number, n: number): Target | null {
+function fastHost(s: string, start: number, n: number, hashes: HostHashes | undefined): Target | null {
   const scanned = scanPlainHost(s, start, n);
   if (scanned < 0) return null;
   const end = scanned & INDEX_MASK;
@@ -176,7 +188,9 @@ function fastHost(s: string, start: number, n: number): Target | null {
     if (p < 0 || p - (p % PORT_SHIFT) !== n * PORT_SHIFT) return null;
     port = p % PORT_SHIFT;
   }
-  return makeTarget(start === 0 && end === n ? s : s.slice(start, end), port, '', '', '', '', scanned & HOST_IS_IP ? 4 : 0, 0, '');
+  const ip = scanned & HOST_IS_IP ? 4 : 0;
+  if (hashes !== undefined && ip === 0) hashHostSpan(s, start, end, Math.floor(scanned / LABEL_SHIFT), hashes);
+  return makeTarget(start === 0 && end === n ? s : s.slice(start, end), port, '', '', '', '', ip, 0, '');
 }
 
 // Character classes of the fast path's path and query scanners (ASCII only; the rest is PATH_BAD).
@@ -198,7 +212,7 @@ for (let c = 0; c < 128; c++) {
   QUERY_BAD[c] = c <= 32 || c === 127 || c === 34 || c === 35 || c === 39 || c === 60 || c === 62 ? 1 : 0;
 }
 
-function fastTarget(s: string): Target | null {
+function fastTarget(s: string, hashes: HostHashes | undefined): Target | null {
   const n = s.length;
   let i: number;
   let scheme: string;
@@ -215,7 +229,7 @@ function fastTarget(s: string): Target | null {
       port = 443;
       i = 8;
     } else {
-      return fastHost(s, 0, n);
+      return fastHost(s, 0, n, hashes);
     }
   } else if (c0 === 119 && s.charCodeAt(1) === 115) {
     const c2 = s.charCodeAt(2);
@@ -228,11 +242,11 @@ function fastTarget(s: string): Target | null {
       port = 443;
       i = 6;
     } else {
-      return fastHost(s, 0, n);
+      return fastHost(s, 0, n, hashes);
     }
   } else {
     // no scheme: the clean case is an authority (`example.com:443`) or a bare host
-    return fastHost(s, 0, n);
+    return fastHost(s, 0, n, hashes);
   }
 
   const hostStart = i;
@@ -299,6 +313,7 @@ function fastTarget(s: string): Target | null {
     if (segSpecial) fileType = fileTypeOf(path);
     else if (lastDot > segStart && lastDot < pathEnd - 1) fileType = extension(s, lastDot + 1, pathEnd);
   }
+  if (hashes !== undefined && ip === 0) hashHostSpan(s, hostStart, hostEnd, Math.floor(scanned / LABEL_SHIFT), hashes);
   return makeTarget(s.slice(hostStart, hostEnd), port, scheme, path, query, fileType, ip, 0, '');
 }
 

@@ -16,6 +16,7 @@ import {
   noteNames,
   type Target,
 } from '../../src/engine/normalise.ts';
+import { HostHashes, hashHostSuffixes } from '../../src/catalog/index.ts';
 
 type Expected = Partial<Omit<Target, 'notes'>> & { notes?: string[] };
 
@@ -238,5 +239,22 @@ test('the fast path and the full parser give the same target on any input', () =
       assert.deepEqual(normaliseTarget(withPort), normaliseTargetSlow(withPort));
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('the suffix hashes left by normalisation equal those of the normalised host', () => {
+  const left = new HostHashes();
+  const fresh = new HostHashes();
+  fc.assert(
+    fc.property(urlish, (raw) => {
+      const t = normaliseTarget(raw, left);
+      if (t.error !== '' || t.ip !== 0) return;
+      hashHostSuffixes(t.host, fresh);
+      assert.equal(left.count, fresh.count);
+      assert.deepEqual([...left.h1.subarray(0, left.count)], [...fresh.h1.subarray(0, fresh.count)]);
+      assert.deepEqual([...left.h2.subarray(0, left.count)], [...fresh.h2.subarray(0, fresh.count)]);
+      assert.deepEqual([...left.starts.subarray(0, left.count)], [...fresh.starts.subarray(0, fresh.count)]);
+    }),
+    { numRuns: 3000 },
   );
 });
