@@ -24,7 +24,7 @@
 #      and 8443 (the peers' CONNECT ports are configured from the same variable).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-: "${PEERS_DIR:=$(cd "$ROOT/../shared/bench/peers" 2>/dev/null && pwd || echo /work/shared/bench/peers)}"
+: "${PEERS_DIR:=$ROOT/../shared/bench/peers}"
 [ -x "$PEERS_DIR/run-all.sh" ] || { echo "peer harness not found in $PEERS_DIR (set PEERS_DIR)" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run as root (the harness edits /etc/hosts and starts the peers' daemons)" >&2; exit 2; }
 

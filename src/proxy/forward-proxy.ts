@@ -1,7 +1,7 @@
 // The forward proxy: one node `http` server for absolute-form requests, CONNECT and upgrades, and
 // one keep-alive upstream pool. Policy comes in through `decide` (swapped atomically on reload);
 // decisions go out as events through the sink.
-import { Agent, createServer, type IncomingMessage, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
 import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { lookup as dnsLookup } from 'node:dns/promises';
@@ -15,7 +15,7 @@ import { handleConnect } from './tunnel.ts';
 import { handleUpgrade } from './websocket.ts';
 import { makeTargetGuard, UpstreamError } from './upstream.ts';
 import { WarnGrace } from './warn-grace.ts';
-import { sendBody } from './respond.ts';
+import { guardedRequest, guardedSocket } from './guarded.ts';
 import { createInspection } from './tls-inspection.ts';
 
 export interface ForwardProxy {
@@ -100,32 +100,9 @@ export async function startProxy(options: ProxyOptions): Promise<ForwardProxy> {
     clientConnections.set(socket, { ip, allowed: allowed.has(ip), authKey: undefined, person: null, personAt: 0 });
     socket.once('close', () => ctx.stats.activeConnections--);
   });
-  // A bug reached by some odd request must cost that request only, never the process.
-  server.on('request', (req, res) => {
-    try {
-      handleRequest(ctx, req, res);
-    } catch {
-      ctx.stats.internalErrors++;
-      if (!res.headersSent) sendBody(res, 500, 'the web filter could not handle this request\n', false, ['Connection', 'close']);
-      else res.destroy();
-    }
-  });
-  server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    try {
-      handleConnect(ctx, req, socket as Socket, head);
-    } catch {
-      ctx.stats.internalErrors++;
-      socket.destroy();
-    }
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    try {
-      handleUpgrade(ctx, req, socket as Socket, head);
-    } catch {
-      ctx.stats.internalErrors++;
-      socket.destroy();
-    }
-  });
+  server.on('request', guardedRequest(ctx, (req, res) => handleRequest(ctx, req, res)));
+  server.on('connect', guardedSocket(ctx, (req, socket, head) => handleConnect(ctx, req, socket, head)));
+  server.on('upgrade', guardedSocket(ctx, (req, socket, head) => handleUpgrade(ctx, req, socket, head)));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     ctx.stats.badRequests++;
     const s = socket as Socket & { _httpMessage?: unknown };

@@ -23,6 +23,7 @@ import { sendBody, sendError, wantsHtml, writeRawResponse } from './respond.ts';
 import { normaliseHost, parseHttpTarget } from './target.ts';
 import { UpstreamError } from './upstream.ts';
 import { decideAndOpen } from './websocket.ts';
+import { guardedRequest, guardedSocket } from './guarded.ts';
 
 /** What an inspected connection is for: fixed when the tunnel was opened. */
 export interface InspectedTunnel {
@@ -51,23 +52,8 @@ export async function createInspection(ctx: ProxyContext): Promise<Inspection> {
     requireHostHeader: false,
   });
   server.maxHeadersCount = limits.maxHeaders + 1;
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      handleInspectedRequest(ctx, req, res);
-    } catch {
-      ctx.stats.internalErrors++;
-      if (!res.headersSent) sendBody(res, 500, 'the web filter could not handle this request\n', false, ['Connection', 'close']);
-      else res.destroy();
-    }
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    try {
-      handleInspectedUpgrade(ctx, req, socket as Socket, head);
-    } catch {
-      ctx.stats.internalErrors++;
-      socket.destroy();
-    }
-  });
+  server.on('request', guardedRequest(ctx, (req, res) => handleInspectedRequest(ctx, req, res)));
+  server.on('upgrade', guardedSocket(ctx, (req, socket, head) => handleInspectedUpgrade(ctx, req, socket, head)));
   server.on('clientError', (_err: Error, socket: Duplex) => {
     ctx.stats.badRequests++;
     socket.destroy();
