@@ -5,10 +5,10 @@
 // or at process exit if a test run dies first.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.ts';
 
 const PG_ROOT = '/usr/lib/postgresql';
 
@@ -33,17 +33,6 @@ export function postgresUnavailable(): string | null {
   return message;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function postgresUser(): { uid: number; gid: number } | null {
   const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
