@@ -16,6 +16,7 @@ import { handleUpgrade } from './websocket.ts';
 import { makeTargetGuard, UpstreamError } from './upstream.ts';
 import { WarnGrace } from './warn-grace.ts';
 import { guardedRequest, guardedSocket } from './guarded.ts';
+import { cachedResolver } from './resolve-cache.ts';
 import { createInspection } from './tls-inspection.ts';
 
 export interface ForwardProxy {
@@ -79,7 +80,7 @@ export async function startProxy(options: ProxyOptions): Promise<ForwardProxy> {
     limits,
     decide: options.decide,
     now: options.now ?? Date.now,
-    resolve: options.resolve ?? (async (host: string) => (await dnsLookup(host, { all: true })).map((a) => a.address)),
+    resolve: options.resolve ?? cachedResolver(async (host: string) => (await dnsLookup(host, { all: true })).map((a) => a.address)),
     guard: { checkAddress: () => undefined },
     grace: new WarnGrace(),
     warnGraceMs: options.warnGraceMs ?? 60 * 60 * 1000,

@@ -14,3 +14,4 @@ export { parseHttpTarget, parseConnectTarget, type HttpTarget, type ConnectTarge
 export { createCertificateAuthority, certificateFingerprint, defaultCaName, LeafIssuer, type CaFiles, type CreateCaOptions, type LeafIssuerOptions, type LeafStats } from './certificate-authority.ts';
 export { applySafeSearch, searchEngineOf, type SafeSearchRewrite, type SearchEngine } from './safe-search.ts';
 export { caCommand, caDirectory, readCertificateAuthority, CA_USAGE, type CaIo } from './ca-command.ts';
+export { cachedResolver, type ResolveCacheOptions } from './resolve-cache.ts';
