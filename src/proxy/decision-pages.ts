@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { Decision, DecisionQuery, Person } from '../engine/types.ts';
 import type { ProxyContext } from './context.ts';
 import { graceKey } from './context.ts';
-import { continuePath, renderBlockPage, renderWarnPage } from './block-page.ts';
+import { continuePath, renderBlockPage, renderWarnPage, type BlockPageInput } from './block-page.ts';
 import { sendBody, sendError } from './respond.ts';
 
 /** The engine's answer, or null when it failed (the caller refuses: fail closed). */
@@ -43,12 +43,9 @@ export function blockText(decision: Decision, target: string, reference: string)
   );
 }
 
-export function sendBlock(ctx: ProxyContext, res: ServerResponse, person: Person, decision: Decision, url: string, host: string, at: number, reference: string, html: boolean): void {
-  if (!html) {
-    sendBody(res, 403, blockText(decision, url, reference), false);
-    return;
-  }
-  const page = renderBlockPage({
+/** What the block and warn pages show about one decision. */
+function pageInput(ctx: ProxyContext, person: Person, decision: Decision, url: string, host: string, at: number, reference: string): BlockPageInput {
+  return {
     url,
     host,
     reason: decision.reason,
@@ -59,7 +56,15 @@ export function sendBlock(ctx: ProxyContext, res: ServerResponse, person: Person
     pupil: smartFor(ctx, person),
     blockPageBaseUrl: ctx.options.blockPage.baseUrl,
     timeZone: ctx.timeZone,
-  });
+  };
+}
+
+export function sendBlock(ctx: ProxyContext, res: ServerResponse, person: Person, decision: Decision, url: string, host: string, at: number, reference: string, html: boolean): void {
+  if (!html) {
+    sendBody(res, 403, blockText(decision, url, reference), false);
+    return;
+  }
+  const page = renderBlockPage(pageInput(ctx, person, decision, url, host, at, reference));
   sendBody(res, 403, page, true);
 }
 
@@ -81,16 +86,7 @@ export function sendWarn(
     return;
   }
   const page = renderWarnPage({
-    url,
-    host,
-    reason: decision.reason,
-    clauses: decision.clauses,
-    categories: decision.categories,
-    at,
-    reference,
-    pupil: smartFor(ctx, person),
-    blockPageBaseUrl: ctx.options.blockPage.baseUrl,
-    timeZone: ctx.timeZone,
+    ...pageInput(ctx, person, decision, url, host, at, reference),
     continueAction: continuePath,
     token: ctx.grace.token(graceKey(person, clientIp), host, at),
     ...(problem === undefined ? {} : { problem }),

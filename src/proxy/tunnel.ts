@@ -14,11 +14,11 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Decision, Person } from '../engine/types.ts';
 import type { ProxyContext } from './context.ts';
-import { graceKey, personFor } from './context.ts';
+import { graceKey } from './context.ts';
 import { blockText, decideSafely } from './decision-pages.ts';
 import { buildEvent, emit, newEventId } from './events.ts';
-import { connectionOf, scanRequest } from './http-request.ts';
-import { proxyAuthenticateValue } from './proxy-auth.ts';
+import { connectionOf } from './http-request.ts';
+import { withPersonOnSocket } from './socket-identity.ts';
 import { writeRawResponse } from './respond.ts';
 import { extractSni } from './sni.ts';
 import { normaliseHost, parseConnectTarget, type ConnectTarget } from './target.ts';
@@ -43,30 +43,7 @@ export function handleConnect(ctx: ProxyContext, req: IncomingMessage, socket: S
     ctx.stats.badRequests++;
     return writeRawResponse(socket, 403, `tunnels to port ${target.port} are not allowed\n`);
   }
-  const scan = scanRequest(req.rawHeaders);
-  let person: Person | null | Promise<Person | null>;
-  try {
-    person = personFor(ctx, conn, scan.auth);
-  } catch {
-    return writeRawResponse(socket, 503, 'the filter could not check who you are\n');
-  }
-  const go = (p: Person | null): void => {
-    if (p === null) {
-      ctx.stats.authChallenges++;
-      return writeRawResponse(socket, 407, 'proxy authentication required\n', ['Proxy-Authenticate', proxyAuthenticateValue(ctx.options.realm ?? 'hedgerow')]);
-    }
-    decideAuthority(ctx, socket, head, conn.ip, target, p);
-  };
-  if (person !== null && typeof (person as Promise<Person | null>).then === 'function') {
-    socket.pause();
-    (person as Promise<Person | null>).then(
-      (p) => {
-        socket.resume();
-        go(p);
-      },
-      () => writeRawResponse(socket, 503, 'the filter could not check who you are\n'),
-    );
-  } else go(person as Person | null);
+  withPersonOnSocket(ctx, conn, req, socket, (person) => decideAuthority(ctx, socket, head, conn.ip, target, person));
 }
 
 /** What the tunnel's first decision said, held back until the ClientHello is seen. */

@@ -6,12 +6,12 @@ import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Person } from '../engine/types.ts';
 import type { ProxyContext } from './context.ts';
-import { graceKey, personFor } from './context.ts';
+import { graceKey } from './context.ts';
 import { blockText, decideSafely } from './decision-pages.ts';
 import { buildEvent, emit, newEventId } from './events.ts';
 import { requestHeaders, responseHeaders } from './hop-by-hop.ts';
-import { connectionOf, handleRequest, scanRequest, upstreamPage } from './http-request.ts';
-import { proxyAuthenticateValue } from './proxy-auth.ts';
+import { connectionOf, handleRequest, upstreamPage } from './http-request.ts';
+import { withPersonOnSocket } from './socket-identity.ts';
 import { writeRawResponse } from './respond.ts';
 import { parseHttpTarget, type HttpTarget } from './target.ts';
 import { UpstreamError, classifyUpstreamError, guardedLookup } from './upstream.ts';
@@ -36,23 +36,7 @@ export function handleUpgrade(ctx: ProxyContext, req: IncomingMessage, socket: S
     ctx.stats.badRequests++;
     return writeRawResponse(socket, 400, 'a WebSocket through this proxy needs an absolute http:// address (use CONNECT for wss://)\n');
   }
-  const scan = scanRequest(req.rawHeaders);
-  let person: Person | null | Promise<Person | null>;
-  try {
-    person = personFor(ctx, conn, scan.auth);
-  } catch {
-    return writeRawResponse(socket, 503, 'the filter could not check who you are\n');
-  }
-  const go = (p: Person | null): void => {
-    if (p === null) {
-      ctx.stats.authChallenges++;
-      return writeRawResponse(socket, 407, 'proxy authentication required\n', ['Proxy-Authenticate', proxyAuthenticateValue(ctx.options.realm ?? 'hedgerow')]);
-    }
-    decideAndOpen(ctx, req, socket, head, conn.ip, target, p);
-  };
-  if (person !== null && typeof (person as Promise<Person | null>).then === 'function') {
-    (person as Promise<Person | null>).then(go, () => writeRawResponse(socket, 503, 'the filter could not check who you are\n'));
-  } else go(person as Person | null);
+  withPersonOnSocket(ctx, conn, req, socket, (person) => decideAndOpen(ctx, req, socket, head, conn.ip, target, person));
 }
 
 /** Decide a WebSocket request on its URL and, when allowed, open it upstream (wss:// from an inspected tunnel over verified TLS). */
