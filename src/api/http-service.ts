@@ -1,8 +1,14 @@
 // The HTTP service beside the proxy and DNS filter: the block page for names the DNS filter
 // answered with this service's address, the forms on the block page, the PAC file, and health.
-// The dashboard and the JSON API are built on this same server.
+// The dashboard (`/dashboard/`) and the JSON API (`/api/…`) are mounted on this same server.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ApiDeps } from './api-deps.ts';
+import { mountApi, type MountOptions } from './mount-api.ts';
+import type { RouteSpec } from './route-spec.ts';
 import type { BlockPageReportKind, BlockPageReports } from '../cases/index.ts';
 import type { Decision, DecisionSink, Person } from '../engine/index.ts';
 import { decisionEvent, normaliseHost } from '../engine/index.ts';
@@ -34,6 +40,15 @@ export interface HttpServiceOptions {
   sink?: DecisionSink;
   health(): HealthReport;
   now?: () => number;
+  /** the JSON API: its dependencies and every route (see `allRoutes`) */
+  api?: { deps: ApiDeps; routes: readonly RouteSpec[]; options?: MountOptions };
+  /** the built dashboard; default `dashboard/dist` of this repository when it exists; null: none */
+  dashboardDir?: string | null;
+}
+
+/** The dashboard's build folder in this repository. */
+export function defaultDashboardDir(): string {
+  return fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 }
 
 const kinds: Record<string, BlockPageReportKind> = {
@@ -78,6 +93,9 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
+// The dashboard runs its own scripts and calls the API on this origin; nothing else.
+const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
 export async function startHttpService(options: HttpServiceOptions): Promise<{ app: FastifyInstance; address: { host: string; port: number } }> {
   const now = options.now ?? Date.now;
   const app = Fastify({
@@ -87,8 +105,9 @@ export async function startHttpService(options: HttpServiceOptions): Promise<{ a
     requestTimeout: 30_000,
   });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (request, reply) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    if (request.url.startsWith('/dashboard/')) reply.header('content-security-policy', DASHBOARD_CSP);
   });
 
   const ownHosts = () => {
@@ -155,6 +174,13 @@ export async function startHttpService(options: HttpServiceOptions): Promise<{ a
     });
     return reply.code(403).type('text/html; charset=utf-8').send(html);
   });
+
+  if (options.api) await mountApi(app, options.api.deps, options.api.routes, options.api.options);
+  const dashboardDir = options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir;
+  if (dashboardDir && existsSync(dashboardDir)) {
+    await app.register(fastifyStatic, { root: dashboardDir, prefix: '/dashboard/', index: 'index.html', decorateReply: false });
+    app.get('/dashboard', async (_request, reply) => reply.redirect('/dashboard/'));
+  }
 
   app.setErrorHandler(async (error, _request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;

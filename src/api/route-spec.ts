@@ -3,7 +3,7 @@
 // (every role against every route).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Action } from '../access/actions.ts';
+import type { Action } from '../access/index.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -46,6 +46,10 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   response?: z.ZodType;
   /** text/csv and the like; default application/json */
   produces?: string;
+  /** the body's content type when it is not JSON (`text/csv` for a roster); default application/json */
+  consumes?: string;
+  /** the largest body accepted, in bytes; default 64 KiB */
+  bodyLimit?: number;
   handler(context: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>): unknown | Promise<unknown>;
 }
 

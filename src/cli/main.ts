@@ -11,7 +11,9 @@ import { startHedgerow } from '../server/index.ts';
 import { logsCommand } from '../store/index.ts';
 import { caCommand } from '../proxy/index.ts';
 import { devicesCommand, peopleCommand } from '../identity/index.ts';
+import { mailCommand } from '../mail/index.ts';
 import { decisionJson, formatDecision, runBatch, runInteractive, toQuery, type CheckRequest } from './check.ts';
+import { usersCommand } from './users-command.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -41,6 +43,11 @@ Usage:
   hedgerow people import FILE [--policy FILE]   load the roster CSV (name, username, role, year group, date of birth)
   hedgerow people list [--role R] [--group G] [--json] / hedgerow people set-password USERNAME (from stdin)
   hedgerow devices add DEVICE USERNAME / devices remove DEVICE / devices list USERNAME
+  hedgerow users add --username U --name "Full Name" --role ROLE [--password-file FILE]
+                                         a dashboard account (the first one: --role headteacher)
+  hedgerow users list / users disable USERNAME / users enable USERNAME / users passwd USERNAME
+  hedgerow mail check-ooo FILE|- [--json]      the out-of-office text has the FOI statement? (exit 0/1)
+  hedgerow mail check-subject TEXT [--json]    a calendar subject free of personal data? (exit 0/1)
   hedgerow logs tail [-n N] [--follow]   the newest decisions
   hedgerow logs search [--user U] [--host H] [--from ISO] [--to ISO] [--action A] [--json]
 
@@ -87,6 +94,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await peopleCommand(rest, io);
       case 'devices':
         return await devicesCommand(rest, io);
+      case 'users':
+        return await usersCommand(rest, io);
+      case 'mail':
+        return await mailCommand(rest, io);
       default:
         throw new UsageError(`unknown command \`${command}\``);
     }

@@ -13,6 +13,7 @@ export interface ConfigProblem {
 const ENV_OVERRIDES: Array<{ name: string; path: string[]; kind: 'string' | 'port' | 'boolean' }> = [
   { name: 'HEDGEROW_POLICY', path: ['policy'], kind: 'string' },
   { name: 'HEDGEROW_DATA', path: ['dataDir'], kind: 'string' },
+  { name: 'HEDGEROW_DATABASE_URL', path: ['database'], kind: 'string' },
   { name: 'HEDGEROW_PROXY_HOST', path: ['proxy', 'host'], kind: 'string' },
   { name: 'HEDGEROW_PROXY_PORT', path: ['proxy', 'port'], kind: 'port' },
   { name: 'HEDGEROW_DNS_HOST', path: ['dns', 'host'], kind: 'string' },

@@ -19,6 +19,15 @@ export const configSchema = z.strictObject({
   policy: z.string().optional(),
   /** all state: lists, catalogue snapshot, database, spool, CA */
   dataDir: z.string().optional(),
+  /** the store: `sqlite:PATH` or `postgres://…`; default: SQLite in the data folder */
+  database: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must be sqlite:PATH or a postgres:// URL').optional(),
+  /** dashboard sign-in sessions (clause 6.16: lock an unattended session) */
+  dashboard: z
+    .strictObject({
+      idleTimeout: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 15m').default('15m'),
+      sessionLifetime: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 12h').default('12h'),
+    })
+    .prefault({}),
   proxy: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -81,6 +90,58 @@ export const configSchema = z.strictObject({
       groups: z.array(z.string()).default([]),
     })
     .prefault({}),
+  /** the mail filter beside Postfix (docs/mail.md); started only when this section is present */
+  mail: z
+    .strictObject({
+      /** the name the filter gives in its greeting and to the next hop */
+      name: z.string().min(1).optional(),
+      /** Postfix `smtpd_proxy_filter` target: outbound mail judged while the sender waits */
+      beforeQueue: z.strictObject({ host: host.default('127.0.0.1'), port }).optional(),
+      /** Postfix `content_filter` target: inbound mail judged after Postfix queued it */
+      afterQueue: z.strictObject({ host: host.default('127.0.0.1'), port }).optional(),
+      /** the next hop: Postfix's second smtpd that takes filtered mail back (reinjection) */
+      relay: z.strictObject({ host: host.default('127.0.0.1'), port }),
+      /** certificate and key files (PEM) for STARTTLS; without them STARTTLS is not offered */
+      tls: z.strictObject({ key: z.string().min(1), cert: z.string().min(1) }).optional(),
+      /** clients allowed to send XFORWARD (the Postfix host) */
+      xforwardFrom: z.array(z.string()).default(['127.0.0.1', '::1']),
+      limits: z
+        .strictObject({
+          maxMessageBytes: z.number().int().positive().default(25 * 1024 * 1024),
+          maxRecipients: z.number().int().positive().default(100),
+          maxHeaderBytes: z.number().int().positive().default(100 * 1024),
+          maxLineBytes: z.number().int().positive().default(64 * 1024),
+          idleTimeoutMs: z.number().int().positive().default(120_000),
+          inspectTimeoutMs: z.number().int().positive().default(30_000),
+          relayTimeoutMs: z.number().int().positive().default(30_000),
+        })
+        .prefault({}),
+      /** after-queue mail the rules reject: held in quarantine (no bounce), or refused so Postfix bounces it */
+      afterQueueReject: z.enum(['quarantine', 'bounce']).default('quarantine'),
+      /** the sender of warning notifications */
+      notifyFrom: z.string().optional(),
+      quarantine: z
+        .strictObject({
+          /** 32 bytes, base64; or keyFile, a file holding the same */
+          key: z.string().optional(),
+          keyFile: z.string().optional(),
+          /** keys of earlier messages after a rotation, by id */
+          previousKeys: z.array(z.strictObject({ id: z.string().min(1), key: z.string().optional(), keyFile: z.string().optional() })).default([]),
+        })
+        .optional(),
+      /** ClamAV's clamd: a unix socket or host and port */
+      clamd: z
+        .strictObject({
+          socket: z.string().optional(),
+          host: z.string().optional(),
+          port: port.optional(),
+          timeoutMs: z.number().int().positive().default(30_000),
+          /** when clamd cannot be asked: try again later (tempfail) or pass the message unscanned */
+          onError: z.enum(['tempfail', 'accept']).default('tempfail'),
+        })
+        .optional(),
+    })
+    .optional(),
   /** client networks mapped to roles (a pupil VLAN, a staff VLAN, guest Wi-Fi); most specific wins */
   networks: z.array(networkSchema).default([]),
   /** networks that bypass the proxy in the PAC file (local services) */

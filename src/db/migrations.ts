@@ -88,6 +88,94 @@ export const storeMigrations: readonly StoreMigration[] = [
       await db.schema.createIndex('grants_revoked').on('grants').column('revoked_at').execute();
     },
   },
+  {
+    // The one-time token that lets the first administrator be created from the browser; only its
+    // SHA-256 is kept, and it is deleted once used.
+    name: '002_setup_tokens',
+    async up(db) {
+      await db.schema
+        .createTable('setup_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
+    // Approved exceptions to the calendar-subject rule (src/mail): the subject is kept as a hash
+    // and a redacted copy, never in full; who approved it, why, and until when.
+    name: '004_mail_exceptions',
+    async up(db) {
+      await db.schema
+        .createTable('mail_subject_exceptions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('subject_hash', 'text', (c) => c.notNull())
+        .addColumn('subject_redacted', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('approved_by', 'text', (c) => c.notNull())
+        .addColumn('approved_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('mail_subject_exceptions_hash').on('mail_subject_exceptions').column('subject_hash').execute();
+    },
+  },
+  {
+    // small named settings the dashboard edits (alert recipients); each value is JSON text
+    name: '005_settings',
+    async up(db) {
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_by', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
+    // Sealed quarantine (src/mail/quarantine): envelope, signals and reasons in the clear for the
+    // ICT officer; the message itself only as AES-256-GCM ciphertext (base64 text, so one column
+    // type serves both engines). Challenges are their own rows: who, as which party, and when.
+    name: '006_quarantine',
+    async up(db) {
+      await db.schema
+        .createTable('quarantine')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('mode', 'text', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('mail_from', 'text', (c) => c.notNull())
+        .addColumn('rcpt_to', 'text', (c) => c.notNull())
+        .addColumn('client_address', 'text')
+        .addColumn('helo_name', 'text')
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('reasons', 'text', (c) => c.notNull())
+        .addColumn('signals', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text')
+        .addColumn('nonce', 'text')
+        .addColumn('tag', 'text')
+        .addColumn('content', 'text')
+        .addColumn('closed_at', 'bigint')
+        .addColumn('closed_by', 'text')
+        .execute();
+      await db.schema.createIndex('quarantine_received').on('quarantine').column('received_at').execute();
+      await db.schema.createIndex('quarantine_status_received').on('quarantine').columns(['status', 'received_at']).execute();
+      await db.schema
+        .createTable('quarantine_challenges')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('quarantine_id', 'text', (c) => c.notNull().references('quarantine.id').onDelete('cascade'))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('party', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('quarantine_challenges_message').on('quarantine_challenges').column('quarantine_id').execute();
+    },
+  },
 ];
 
 export async function migrate(db: Kysely<any>, migrations: readonly StoreMigration[] = storeMigrations): Promise<MigrateResult> {

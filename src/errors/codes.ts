@@ -36,10 +36,58 @@ export const errorCodes = {
   HR_STORE_LOCKED: { status: 500, summary: 'another process already writes the decision log in this data folder' },
   HR_STORE_OPEN: { status: 500, summary: 'the database cannot be opened' },
   HR_STORE_MIGRATION: { status: 500, summary: 'a database migration failed and was rolled back' },
+  // mail filter (SMTP service, quarantine, ClamAV)
+  HR_MAIL_FILTER_BIND: { status: 500, summary: 'the mail filter cannot listen on its address and port' },
+  HR_MAIL_RELAY: { status: 502, summary: 'the next hop refused or did not take the message; the sender is told to try again later' },
+  HR_MAIL_CLAMD: { status: 502, summary: 'ClamAV (clamd) cannot be reached or answered with an error' },
+  HR_MAIL_QUARANTINE_KEY: { status: 500, summary: 'the quarantine key is missing, not 32 bytes, or not the one a message was sealed with' },
+  HR_MAIL_QUARANTINE_TAMPERED: { status: 500, summary: 'a quarantined message failed its integrity check (content or envelope altered)' },
+  HR_MAIL_QUARANTINE_NOT_FOUND: { status: 404, summary: 'no quarantined message with that id (or its content was deleted)' },
+  HR_MAIL_QUARANTINE_SEALED: { status: 409, summary: 'the content of a quarantined message stays sealed until its sender or a recipient challenges the decision' },
+  HR_MAIL_QUARANTINE_NOT_PARTY: { status: 403, summary: 'only the sender or a recipient of a quarantined message may challenge it' },
+  HR_MAIL_QUARANTINE_INPUT: { status: 400, summary: 'a quarantine request lacks a reason or names no address' },
+  HR_MAIL_QUARANTINE_STATE: { status: 409, summary: 'the quarantined message was already released or deleted' },
+  // activity
+  HR_ACTIVITY_CURSOR: { status: 400, summary: 'a paging cursor is not one the activity store gave out' },
+  HR_ACTIVITY_FILTER: { status: 400, summary: 'an activity search has a malformed filter (a time that is not a number, an empty host)' },
   // cli
   HR_CLI_USAGE: { status: 400, summary: 'the command line is not understood' },
   // config
   HR_CONFIG_INVALID: { status: 400, summary: 'the configuration file or environment has a problem' },
+  // overrides (time-boxed grants)
+  HR_OVERRIDES_INPUT: { status: 400, summary: 'an override names nothing to allow, no one to allow it for, or a time range that is not usable' },
+  HR_OVERRIDES_NOT_FOUND: { status: 404, summary: 'no override with that id' },
+  HR_OVERRIDES_REVOKED: { status: 409, summary: 'the override was already revoked' },
+  // policy edits from the dashboard
+  HR_POLICY_EDIT_INPUT: { status: 400, summary: 'a policy edit is not understood (site not in the rule, bad rule fields)' },
+  HR_POLICY_EDIT_UNKNOWN_RULE: { status: 404, summary: 'no rule with that id in any layer of the policy' },
+  HR_POLICY_EDIT_LOCKED: { status: 409, summary: 'the rule is locked or a legal list and cannot be edited' },
+  HR_POLICY_EDIT_LAYER: { status: 409, summary: 'the rule belongs to a higher layer (council, trust, federation); only the school layer is edited here' },
+  HR_POLICY_EDIT_CONFLICT: { status: 409, summary: 'the rule id is taken, or the policy file changed while the edit was made' },
+  HR_POLICY_EDIT_LINT: { status: 422, summary: 'the edited policy would not pass the linter; nothing was written' },
+  HR_POLICY_EDIT_WRITE: { status: 500, summary: 'the policy file cannot be read or written' },
+  // api feature routes
+  HR_API_PURPOSE_REQUIRED: { status: 400, summary: "reading a named adult's browsing needs a lawful monitoring purpose from the policy's list" },
+  // api framework (every route)
+  HR_API_INPUT: { status: 400, summary: 'the parameters, query or body do not fit the route; every problem is named with its field' },
+  HR_API_SIGNED_OUT: { status: 401, summary: 'not signed in, or the session ended (signed out, idle too long, too old)' },
+  HR_API_FORBIDDEN: { status: 403, summary: "the account's role may not perform this action (docs/access.md)" },
+  HR_API_CSRF: { status: 403, summary: 'a state-changing request without the x-csrf-token header of its session' },
+  HR_API_NOT_FOUND: { status: 404, summary: 'no such API route, or no such object' },
+  HR_API_CONFLICT: { status: 409, summary: 'the request conflicts with the current state' },
+  HR_API_TOO_LARGE: { status: 413, summary: 'the request body is larger than the route accepts' },
+  HR_API_MEDIA_TYPE: { status: 415, summary: 'the request body is of a content type the route does not accept' },
+  HR_API_INTERNAL: { status: 500, summary: 'an unexpected failure; the details are in the server log, never in the answer' },
+  // dashboard accounts and sign-in
+  HR_AUTH_SIGN_IN_FAILED: { status: 401, summary: 'wrong username or password, or the account is disabled (one answer for all, so usernames cannot be probed)' },
+  HR_AUTH_THROTTLED: { status: 429, summary: 'too many failed sign-ins for this username or from this address; wait the time given and try again' },
+  HR_AUTH_CURRENT_PASSWORD: { status: 400, summary: 'the current password given with a password change is wrong' },
+  HR_AUTH_PASSWORD_RULE: { status: 400, summary: 'a new password is too short, too long or the same as the username' },
+  HR_AUTH_ACCOUNT_INPUT: { status: 400, summary: 'an account field is not acceptable (username, display name, or a role the policy does not define)' },
+  HR_AUTH_ACCOUNT_EXISTS: { status: 409, summary: 'an account with that username already exists' },
+  HR_AUTH_UNKNOWN_ACCOUNT: { status: 404, summary: 'no dashboard account with that id or username' },
+  HR_AUTH_LAST_ADMIN: { status: 409, summary: 'the change would leave no enabled account that may manage accounts' },
+  HR_AUTH_SETUP_TOKEN: { status: 403, summary: 'the setup token is wrong or expired, or the first administrator already exists' },
 } as const satisfies Record<string, { status?: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

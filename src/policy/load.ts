@@ -77,14 +77,26 @@ function locateKey(doc: Document, lineCounter: LineCounter, file: string, parent
   return { ...makeLocator(doc, lineCounter, file)(parent), field };
 }
 
-function describeZodIssue(issue: z.core.$ZodIssue): string {
+/** The value at a path of the parsed document, or undefined when a step is missing. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const step of path) {
+    if (value === null || typeof value !== 'object' || typeof step === 'symbol') return undefined;
+    value = (value as Record<string | number, unknown>)[step];
+  }
+  return value;
+}
+
+// zod 4 leaves the offending value out of its issues, so whether a field is missing or merely of
+// the wrong type is read from the document itself.
+function describeZodIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   switch (issue.code) {
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => `\`${String(v)}\``).join(', ')}`;
     case 'invalid_type':
-      return issue.input === undefined ? `is required (${issue.expected})` : `must be ${issue.expected}`;
+      return valueAt(raw, issue.path) === undefined ? `is required (${issue.expected})` : `must be ${issue.expected}`;
     case 'invalid_union':
       return 'does not match any allowed form';
     default:
@@ -118,7 +130,7 @@ export function parseLayer(text: string, file: string): LayerReadResult {
         issue.code === 'unrecognized_keys' && issue.keys.length === 1
           ? locateKey(doc, lineCounter, displayName, path, issue.keys[0]!)
           : locate(path);
-      problems.push({ code: 'HR_POLICY_SCHEMA', message: describeZodIssue(issue), where });
+      problems.push({ code: 'HR_POLICY_SCHEMA', message: describeZodIssue(issue, raw), where });
     }
     return { layer: null, problems };
   }

@@ -7,6 +7,8 @@ import type { SourceLocation } from '../errors/index.ts';
 import type { LayerChain, LoadedLayer, PolicyProblem } from './load.ts';
 import type { Calendar, CategoryDef, ClauseInfo, LayerFile, Rule, SiteFact, Who } from './schema.ts';
 import { compileCalendarProblems } from './calendar.ts';
+import { resolveAccess, type ResolvedAccess } from './resolve-access.ts';
+import { resolveMailPolicy, type ResolvedMailPolicy } from './mail-resolve.ts';
 
 export interface ResolvedRule extends Rule {
   /** the layer's id (`telford-council`) and kind (`council`) */
@@ -38,6 +40,11 @@ export interface ResolvedPolicy {
   retention: NonNullable<LayerFile['retention']>;
   failMode: Record<string, 'open' | 'closed'>;
   warnGrace: string;
+  /** role → the dashboard and API actions it may perform */
+  access: ResolvedAccess['access'];
+  monitoringPurposes: ResolvedAccess['monitoringPurposes'];
+  /** the mail section merged across layers; null when no layer has one */
+  mail: ResolvedMailPolicy | null;
 }
 
 export interface ResolveResult {
@@ -83,6 +90,7 @@ export function resolvePolicy(chain: LayerChain): ResolveResult {
   const retention = lastDefined(layers, (d) => d.retention);
   const warnGrace = lastDefined(layers, (d) => d.warnGrace);
   const safeSearch = layers.flatMap((layer) => layer.data.safeSearch);
+  const { access, monitoringPurposes } = resolveAccess(layers, roles, roleSets, problems);
 
   // Rules: every layer's, a lower layer replacing a same-id rule unless it is locked above.
   const rules: ResolvedRule[] = [];
@@ -141,6 +149,9 @@ export function resolvePolicy(chain: LayerChain): ResolveResult {
     retention: retention?.value ?? {},
     failMode,
     warnGrace: warnGrace?.value ?? '30m',
+    access,
+    monitoringPurposes,
+    mail: resolveMailPolicy(layers, clauses, problems),
   };
 
   checkReferences(policy, layers, problems, calendarSource?.layer ?? null);

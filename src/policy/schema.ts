@@ -2,6 +2,8 @@
 // on is expressed here as data; the engine compiles it, the lint reports against it, and
 // `hedgerow policy schema` exports it as JSON Schema for editors.
 import { z } from 'zod';
+import { accessLayerFields } from './access-schema.ts';
+import { mailSchema } from './mail-schema.ts';
 
 const id = z
   .string()
@@ -187,6 +189,9 @@ export const layerSchema = z.strictObject({
   failMode: z.record(id, z.enum(['open', 'closed'])).default({}),
   /** staff who are told continue-with-reason is honoured for this long */
   warnGrace: duration.optional(),
+  ...accessLayerFields,
+  /** the mail filter's rules and the out-of-office and calendar checks */
+  mail: mailSchema.optional(),
 });
 
 export type LayerFile = z.infer<typeof layerSchema>;

@@ -3,7 +3,12 @@
 // is refused with its lint messages and the last good one stays in force.
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startHttpService, type HealthReport } from '../api/index.ts';
+import { allRoutes, startHttpService, type ApiDeps, type HealthReport } from '../api/index.ts';
+import { openActivityStore, type ActivityStore } from '../activity/index.ts';
+import { AuthService, ensureSetupToken, setupLink } from '../auth/index.ts';
+import { AuditLog, migrate, openDatabase, redactDatabaseUrl, type StoreDatabase } from '../db/index.ts';
+import { OverrideStore } from '../overrides/index.ts';
+import { addressesAtDomains, createMailInspector, KeyRing, Quarantine, relayMessage, startMailService, type MailInspector, type MailService } from '../mail/index.ts';
 import { BlockPageReports } from '../cases/index.ts';
 import type { HedgerowConfig } from '../config/index.ts';
 import { startDnsFilter, type DnsFilter } from '../dns/index.ts';
@@ -23,7 +28,12 @@ export interface RunningHedgerow {
   readonly log: DecisionLog;
   readonly reports: BlockPageReports;
   readonly people: PeopleStore;
+  readonly store: StoreDatabase;
+  readonly overrides: OverrideStore;
+  readonly activity: ActivityStore;
   readonly dataDir: string;
+  /** the one-time link that creates the first administrator, while no account exists */
+  readonly setupUrl: string | null;
   /** reload the policy and catalogue; returns the problems when the new policy was refused */
   reload(): { ok: boolean; problems: string[]; revision: string };
   close(): Promise<void>;
@@ -32,6 +42,8 @@ export interface RunningHedgerow {
 export interface StartOptions {
   now?: () => number;
   log?: (line: string) => void;
+  /** the proxy's name lookups (default: the system resolver); tests map reserved names here */
+  resolveHost?: (host: string) => Promise<string[]>;
 }
 
 /** The machine's own resolvers, for forwarding allowed names when none are configured. */
@@ -72,6 +84,33 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   const reports = new BlockPageReports(databasePath(dataDir));
   if (reports.migrations.applied.length > 0) say(`store: applied migrations ${reports.migrations.applied.join(', ')}`);
 
+  // The typed store (accounts, sessions, audit, overrides, settings): SQLite in the data folder,
+  // or PostgreSQL. Overrides are read into memory here so the data path never waits for it.
+  const storeUrl = config.database ?? `sqlite:${databasePath(dataDir)}`;
+  let store: StoreDatabase;
+  let overrides: OverrideStore;
+  let activity: ActivityStore;
+  try {
+    store = await openDatabase(storeUrl);
+  } catch (error) {
+    await log.close();
+    reports.close();
+    throw error;
+  }
+  try {
+    const migrated = await migrate(store.db);
+    if (migrated.failed) throw migrated.failed.error;
+    if (migrated.applied.length > 0) say(`store ${redactDatabaseUrl(storeUrl)}: applied migrations ${migrated.applied.join(', ')}`);
+    overrides = await OverrideStore.open({ store, audit: new AuditLog(store, { now }), now });
+    activity = await openActivityStore(store.dialect === 'postgres' ? { postgres: storeUrl } : { dataDir });
+  } catch (error) {
+    await store.close();
+    await log.close();
+    reports.close();
+    throw error;
+  }
+  const audit = new AuditLog(store, { now });
+
   // Who is browsing: proxy credentials (the roster's passwords, or a directory bind), a
   // registered device, the client's network, else the policy's unidentified role. The DNS filter
   // and the block-page service see only addresses, so they use the network mapping alone.
@@ -92,7 +131,11 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     const network = networks.lookup(clientIp);
     return network ? { role: network.role, groups: [...(network.groups ?? [])] } : { role: unidentifiedRole() };
   };
-  const decide = (query: DecisionQuery) => engine.decide(query);
+  // Every enforcement point decides with the overrides in force (held in memory, current on change).
+  const decide = (query: DecisionQuery) => {
+    query.grants = overrides.current();
+    return engine.decide(query);
+  };
   const isPupil = (person: Person) => {
     const role = engine.roleOf(person);
     return role !== null && policy().roles[role]?.child === true;
@@ -127,34 +170,91 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   try {
     let proxy: ForwardProxy | null = null;
     let dns: DnsFilter | null = null;
+    let mail: MailService | null = null;
+    const health = (): HealthReport => ({
+      status: lastReloadProblems.length === 0 ? 'ok' : 'degraded',
+      policyRevision: engine.revision,
+      policyLoadedAt: loadedAt,
+      lastReloadProblems,
+      points: {
+        proxy: { enabled: proxy !== null, listening: proxy ? `${proxy.address.host}:${proxy.address.port}` : null, stats: proxy?.stats() },
+        dns: { enabled: dns !== null, listening: dns ? `${dns.address.host}:${dns.address.port}` : null, stats: dns?.stats() },
+        ...Object.fromEntries(
+          (mail?.filters ?? []).map((filter) => [`mail-${filter.mode}`, { enabled: true, listening: `${filter.address.host}:${filter.address.port}`, stats: filter.stats() }]),
+        ),
+      },
+      decisionLog: log.stats(),
+      catalogueDomains: engine.catalogue.domainCount,
+    });
+    let reloadPolicy = (): { ok: boolean; problems: string[]; revision: string } => ({ ok: false, problems: ['the server is still starting'], revision: engine.revision });
+    // Mail: the sealed quarantine and an inspector rebuilt whenever the policy or roster changes.
+    const mailConfig = config.mail;
+    const quarantine = mailConfig ? new Quarantine({ store, audit, keys: KeyRing.fromConfig(mailConfig.quarantine ?? {}), now }) : null;
+    // The roster's names are re-read at most once a minute, not per message.
+    let mailInspector: { revision: string; roster: string; checkedAt: number; inspector: MailInspector } | null = null;
+    const currentMailInspector = (): MailInspector => {
+      const at = now();
+      if (mailInspector && mailInspector.revision === engine.revision && at - mailInspector.checkedAt < 60_000) return mailInspector.inspector;
+      const names = people.list().map((p) => p.displayName);
+      const roster = names.join('\n');
+      if (mailInspector && mailInspector.revision === engine.revision && mailInspector.roster === roster) {
+        mailInspector.checkedAt = at;
+        return mailInspector.inspector;
+      }
+      const mailPolicy = policy().mail;
+      if (!mailPolicy) throw new HedgerowError('HR_CONFIG_INVALID', 'mail is configured but the policy has no `mail` section');
+      mailInspector = { revision: engine.revision, roster, checkedAt: at, inspector: createMailInspector({ policy: mailPolicy, names, now }) };
+      return mailInspector.inspector;
+    };
+    const directory = config.ldap ? new LdapAuthenticator(structuredClone(config.ldap) as LdapOptions) : null;
+    const apiDeps: ApiDeps = {
+      db: store,
+      audit,
+      engine: () => engine,
+      policyFiles: () => ({ school: policyFile, layers: engine.policy.layers.map((layer) => resolve(layer.file)) }),
+      reload: () => reloadPolicy(),
+      people,
+      activity,
+      overrides,
+      reports,
+      health,
+      config,
+      now,
+      ...(quarantine && mailConfig
+        ? {
+            quarantine: {
+              quarantine,
+              addressesOf: addressesAtDomains(() => policy().mail?.internalDomains ?? []),
+              reinject: (envelope: { from: string; to: string[] }, raw: Buffer) => relayMessage(mailConfig.relay, envelope, raw),
+            },
+          }
+        : {}),
+      auth: new AuthService(
+        { store, audit, policy, now, groupsOf: (username) => people.get(username)?.groups ?? [], directory },
+        { idleTimeoutMs: parseDuration(config.dashboard.idleTimeout), absoluteLifetimeMs: parseDuration(config.dashboard.sessionLifetime) },
+      ),
+    };
     const http = await startHttpService({
       host: httpHost,
       port: httpPort,
       publicUrl,
       pac: () => ({ proxyHost: config.proxy.host, proxyPort: proxy?.address.port ?? config.proxy.port, bypass: config.pacBypass }),
       identify,
-      decide: (person, url, at) => engine.decide({ person, url, at }),
+      decide: (person, url, at) => decide({ person, url, at }),
+      api: { deps: apiDeps, routes: allRoutes(apiDeps) },
       isPupil,
       timeZone,
       reports,
       sink: log.sink,
       now,
-      health: (): HealthReport => ({
-        status: lastReloadProblems.length === 0 ? 'ok' : 'degraded',
-        policyRevision: engine.revision,
-        policyLoadedAt: loadedAt,
-        lastReloadProblems,
-        points: {
-          proxy: { enabled: proxy !== null, listening: proxy ? `${proxy.address.host}:${proxy.address.port}` : null, stats: proxy?.stats() },
-          dns: { enabled: dns !== null, listening: dns ? `${dns.address.host}:${dns.address.port}` : null, stats: dns?.stats() },
-        },
-        decisionLog: log.stats(),
-        catalogueDomains: engine.catalogue.domainCount,
-      }),
+      health,
     });
     httpPort = http.address.port;
     started.push(() => http.app.close());
-    say(`block page, PAC file and health on ${publicUrl()}`);
+    say(`block page, PAC file and health on ${publicUrl()}; dashboard on ${publicUrl()}/dashboard/`);
+    const setupToken = await ensureSetupToken(store, now());
+    const setupUrl = setupToken ? setupLink(publicUrl(), setupToken) : null;
+    if (setupUrl) say(`no dashboard account yet: create the first administrator at ${setupUrl} (or run \`hedgerow users add --role headteacher\`)`);
 
     if (config.proxy.enabled) {
       proxy = await startProxy({
@@ -170,6 +270,7 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         warnGraceMs: parseDuration(policy().warnGrace),
         safeSearchFor: (person) => engine.safeSearchFor(person),
         ...(inspection ? { inspection } : {}),
+        ...(options.resolveHost ? { resolve: options.resolveHost } : {}),
         now,
       });
       started.push(() => proxy!.close(5_000));
@@ -187,13 +288,26 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         identify,
         decide,
         safeSearchFor: (person) => engine.safeSearchFor(person),
-        dohIsCircumvention: (person) => engine.decide({ person, url: 'dns.google', at: now() }).circumvention,
+        dohIsCircumvention: (person) => decide({ person, url: 'dns.google', at: now() }).circumvention,
         sink: log.sink,
         ...(config.dns.rateLimit ? { rateLimit: { ...config.dns.rateLimit } } : {}),
         now,
       });
       started.push(() => dns!.close());
       say(`DNS filter listening on ${dns.address.host}:${dns.address.port} (udp and tcp)`);
+    }
+
+    if (mailConfig && quarantine) {
+      currentMailInspector(); // a policy without a usable mail section fails here, at start
+      mail = await startMailService(mailConfig, {
+        inspector: currentMailInspector,
+        quarantine,
+        retentionMs: () => (policy().retention.quarantine ? parseDuration(policy().retention.quarantine!) : null),
+        onPurgeError: (error) => say(`quarantine purge failed: ${(error as Error).message}`),
+        now,
+      });
+      started.push(() => mail!.close());
+      for (const filter of mail.filters) say(`mail filter (${filter.mode}) listening on ${filter.address.host}:${filter.address.port}`);
     }
 
     const reload = () => {
@@ -209,6 +323,7 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
       say(`policy reloaded: ${engine.revision}`);
       return { ok: true, problems: [], revision: engine.revision };
     };
+    reloadPolicy = reload;
 
     // Watch every layer file; editors replace files, so re-arm the watchers after each reload.
     let watchers: FSWatcher[] = [];
@@ -250,7 +365,11 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
       log,
       reports,
       people,
+      store,
+      overrides,
+      activity,
       dataDir,
+      setupUrl,
       reload,
       async close() {
         if (closed) return;
@@ -258,6 +377,9 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         if (debounce) clearTimeout(debounce);
         for (const w of watchers) w.close();
         for (const stop of started.reverse()) await stop().catch(() => undefined);
+        overrides.close();
+        await activity.close();
+        await store.close();
         await log.close();
         reports.close();
         people.close();
@@ -265,6 +387,9 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     };
   } catch (error) {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
+    overrides.close();
+    await activity.close();
+    await store.close();
     await log.close();
     reports.close();
     people.close();

@@ -37,6 +37,28 @@ export class CircumventionWindow {
     }
   }
 
+  /**
+   * Merges events found in the store (rebuilding after open, when the store answers later than
+   * new events arrive) in time order; an event already counted is not counted twice. Never announces.
+   */
+  restore(events: readonly DecisionEvent[], now: number): void {
+    const byPerson = new Map<string, DecisionEvent[]>();
+    for (const event of events) {
+      if (!event.circumvention || event.person === null || event.person === undefined) continue;
+      let list = byPerson.get(event.person);
+      if (!list) byPerson.set(event.person, (list = []));
+      list.push(event);
+    }
+    for (const [person, found] of byPerson) {
+      const merged = new Map<string, DecisionEvent>();
+      for (const event of [...found, ...(this.byPerson.get(person) ?? [])]) merged.set(event.id, event);
+      const list = [...merged.values()].sort((a, b) => a.at - b.at);
+      if (list.length > this.maxPerPerson) list.splice(0, list.length - this.maxPerPerson);
+      this.byPerson.set(person, list);
+      this.prune(person, now);
+    }
+  }
+
   count(person: string, now: number): number {
     return this.prune(person, now)?.length ?? 0;
   }

@@ -20,10 +20,13 @@ import { Spool, type SpoolSegment } from './spool.ts';
 import { databasePath, SqliteEventStore } from './sqlite-event-store.ts';
 import { WorkerEventWriter } from './worker-event-writer.ts';
 
-export interface DecisionLogOptions {
+export interface DecisionLogOptions<B extends EventStoreBackend = EventStoreBackend> {
   dataDir: string;
-  /** default: SQLite in `<dataDir>/hedgerow.db`, written from a worker thread */
-  backend?: EventStoreBackend;
+  /**
+   * default: SQLite in `<dataDir>/hedgerow.db`, written from a worker thread; or another store
+   * (PostgreSQL), written on this thread, which the caller opened and the log closes
+   */
+  backend?: B;
   /**
    * With the default store: `worker` (default) writes from a worker thread; `main-thread` writes
    * on this thread, as a supplied backend always is.
@@ -107,19 +110,23 @@ class Ring {
   }
 }
 
-function isPromise(value: unknown): value is Promise<void> {
-  return typeof value === 'object' && value !== null && typeof (value as Promise<void>).then === 'function';
+function isPromise<T = void>(value: unknown): value is Promise<T> {
+  return typeof value === 'object' && value !== null && typeof (value as Promise<T>).then === 'function';
 }
 
 const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export class DecisionLog {
+/**
+ * `B` is the backend's type: with the default SQLite store, `search`, `tail` and `applyRetention`
+ * answer synchronously; with an asynchronous store (PostgreSQL) they return promises.
+ */
+export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
   /** Synchronous, constant time, never throws, never waits on the database. */
   readonly sink: DecisionSink;
   /** what the default SQLite store's migrations did at open (null with a supplied backend) */
   readonly migrations: MigrationReport | null;
   /** the store; with the writer thread, this thread's connection (reads, open, on-demand retention) */
-  readonly backend: EventStoreBackend;
+  readonly backend: B;
   /** the writer thread, when the default store is written from one */
   readonly writer: WorkerEventWriter | null;
 
@@ -142,8 +149,8 @@ export class DecisionLog {
   private lastFailure = '';
 
   private constructor(
-    options: DecisionLogOptions,
-    backend: EventStoreBackend,
+    options: DecisionLogOptions<B>,
+    backend: B,
     migrations: MigrationReport | null,
     spool: Spool,
     lockPath: string,
@@ -181,26 +188,30 @@ export class DecisionLog {
    * Opens the store (running its migrations), replays any spool left by an earlier process in
    * order before new events, rebuilds the circumvention window and starts the writer.
    */
-  static open(options: DecisionLogOptions): DecisionLog {
+  static open<B extends EventStoreBackend = SqliteEventStore>(options: DecisionLogOptions<B>): DecisionLog<B> {
     const spoolDir = options.spoolDir ?? join(options.dataDir, 'spool');
     const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, { code: 'HEDGEROW_DECISION_LOG' }));
     const lockPath = acquireLock(spoolDir);
-    let backend: EventStoreBackend | undefined;
+    let backend: B | undefined;
     try {
       const sqlite = options.backend ? null : SqliteEventStore.open(databasePath(options.dataDir));
-      backend = options.backend ?? sqlite!;
-      const batchSize = Math.max(1, options.batchSize ?? 1_000);
-      const spool = new Spool({ dir: spoolDir, segmentEvents: options.spoolSegmentEvents ?? 10_000, maxBuffered: batchSize, warn });
+      backend = options.backend ?? (sqlite as unknown as B);
+      // Each event reaches the spool file (the page cache, which outlives a killed process) before
+      // the sink returns: a response sent in the same turn could otherwise beat a buffered write.
+      const spool = new Spool({ dir: spoolDir, segmentEvents: options.spoolSegmentEvents ?? 10_000, maxBuffered: 1, warn });
       const writerPath = sqlite && options.writer !== 'main-thread' ? sqlite.path : null;
-      const log = new DecisionLog(options, backend, sqlite?.migrations ?? null, spool, lockPath, writerPath);
+      const log = new DecisionLog<B>(options, backend, sqlite?.migrations ?? null, spool, lockPath, writerPath);
       log.replayAtOpen();
       log.rebuildCircumvention(options.circumventionWindowMs);
-      if (log.retentionMs !== undefined) log.applyRetention();
+      if (log.retentionMs !== undefined) {
+        const deleted: unknown = log.applyRetention();
+        if (isPromise<number>(deleted)) deleted.catch((error: Error) => log.warnOnce(`decision log: retention failed: ${error.message}`));
+      }
       log.writer?.warm();
       log.startTimers(options.flushIntervalMs ?? 200);
       return log;
     } catch (error) {
-      if (!options.backend) backend?.close();
+      if (!options.backend) void backend?.close();
       releaseLock(lockPath);
       throw error;
     }
@@ -415,6 +426,14 @@ export class DecisionLog {
     const now = this.now();
     try {
       const events = this.backend.search({ from: now - windowMs, circumvention: true, limit: 10_000 });
+      if (isPromise<DecisionEvent[]>(events)) {
+        // Events noted meanwhile are newer; the window merges the older ones in before them.
+        events.then(
+          (found) => this.circumvention?.restore(found, this.now()),
+          (error: Error) => this.warnOnce(`decision log: circumvention counts not rebuilt: ${error.message}`),
+        );
+        return;
+      }
       for (const event of events.reverse()) this.circumvention.note(event, now, false);
     } catch (error) {
       this.warnOnce(`decision log: circumvention counts not rebuilt: ${(error as Error).message}`);
@@ -438,7 +457,8 @@ export class DecisionLog {
               this.warnOnce(`decision log: retention failed: ${error.message}`);
             });
           } else {
-            this.applyRetention();
+            const deleted: unknown = this.applyRetention();
+            if (isPromise<number>(deleted)) deleted.catch((error: Error) => this.warnOnce(`decision log: retention failed: ${error.message}`));
           }
         } catch (error) {
           this.warnOnce(`decision log: retention failed: ${(error as Error).message}`);
@@ -483,28 +503,28 @@ export class DecisionLog {
     this.spool.close(flushed && this.mode === 'live' && this.queue.length === 0 && this.spool.allCommitted());
     try {
       await this.writer?.close();
-      this.backend.close();
+      await this.backend.close();
     } finally {
       releaseLock(this.lockPath);
     }
   }
 
-  search(query: EventQuery): DecisionEvent[] {
-    return this.backend.search(query);
+  search(query: EventQuery): ReturnType<B['search']> {
+    return this.backend.search(query) as ReturnType<B['search']>;
   }
 
-  tail(n: number): DecisionEvent[] {
-    return this.backend.tail(n);
+  tail(n: number): ReturnType<B['tail']> {
+    return this.backend.tail(n) as ReturnType<B['tail']>;
   }
 
   circumventionCount(person: string, now: number = this.now()): number {
     return this.circumvention?.count(person, now) ?? 0;
   }
 
-  /** Deletes events older than the retention period; returns how many. */
-  applyRetention(now: number = this.now()): number {
+  /** Deletes events older than the retention period; returns how many (0 when no retention is set). */
+  applyRetention(now: number = this.now()): ReturnType<B['deleteBefore']> | 0 {
     if (this.retentionMs === undefined) return 0;
-    return this.backend.deleteBefore(now - this.retentionMs);
+    return this.backend.deleteBefore(now - this.retentionMs) as ReturnType<B['deleteBefore']>;
   }
 
   stats(): DecisionLogStats {

@@ -30,6 +30,10 @@ export interface MigrationReport {
   failed?: { id: string; message: string };
 }
 
+/**
+ * The store behind the decision log. SQLite answers synchronously; PostgreSQL answers with
+ * promises, so every operation may return either and the decision log awaits what it gets.
+ */
 export interface EventStoreBackend {
   /**
    * Stores a batch atomically (all or nothing). Storing an event whose id is already stored is a
@@ -37,12 +41,12 @@ export interface EventStoreBackend {
    */
   writeBatch(events: readonly DecisionEvent[]): Promise<void> | void;
   /** newest first, (at, id) descending */
-  search(query: EventQuery): DecisionEvent[];
+  search(query: EventQuery): DecisionEvent[] | Promise<DecisionEvent[]>;
   /** the newest `n` events, newest first */
-  tail(n: number): DecisionEvent[];
+  tail(n: number): DecisionEvent[] | Promise<DecisionEvent[]>;
   /** deletes events with `at` < `ms`; returns how many */
-  deleteBefore(ms: number): number;
-  close(): void;
+  deleteBefore(ms: number): number | Promise<number>;
+  close(): void | Promise<void>;
 }
 
 export const DEFAULT_SEARCH_LIMIT = 100;

@@ -1,5 +1,5 @@
-// The store's public face: the decision log (sink, queue, spool, writer), the backend seam and
-// the SQLite backend, and the `hedgerow logs` command.
+// The store's public face: the decision log (sink, queue, spool, writer), the backend seam, the
+// SQLite and PostgreSQL backends, and the `hedgerow logs` command.
 export { DecisionLog, type DecisionLogOptions, type DecisionLogStats } from './decision-log.ts';
 export {
   DEFAULT_SEARCH_LIMIT,
@@ -8,7 +8,16 @@ export {
   type EventStoreBackend,
   type MigrationReport,
 } from './event-store-backend.ts';
-export { SqliteEventStore, databasePath, type SqliteEventStoreOptions } from './sqlite-event-store.ts';
+export { SqliteEventStore, databasePath, rowToEvent, type SqliteEventStoreOptions } from './sqlite-event-store.ts';
+export {
+  PostgresEventStore,
+  postgresRowToEvent,
+  countsSelect,
+  openPostgresPool,
+  type PostgresEventStoreOptions,
+  type PostgresRow,
+} from './postgres-event-store.ts';
+export { postgresMigrations, runPostgresMigrations } from './postgres-migrations.ts';
 export { WorkerEventWriter } from './worker-event-writer.ts';
 export { sqliteMigrations, runSqliteMigrations, type Migration } from './migrations.ts';
 export { CircumventionWindow, type CircumventionWindowOptions } from './circumvention-window.ts';

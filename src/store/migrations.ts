@@ -43,6 +43,15 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX decision_events_at ON decision_events (at);
     `,
   },
+  {
+    id: '002_activity_indexes',
+    // For the dashboard's reads (src/activity): the overview's circumvention alerts of a day. A
+    // partial index, so it holds only those few events and costs the writer almost nothing. The
+    // other searches use the indexes above; totals come from counts kept apart (activity-counts.db).
+    sql: `
+      CREATE INDEX decision_events_circumvention_at ON decision_events (at) WHERE circumvention = 1;
+    `,
+  },
 ];
 
 export function runSqliteMigrations(db: Database.Database, migrations: readonly Migration[] = sqliteMigrations): MigrationReport {

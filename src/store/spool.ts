@@ -1,7 +1,7 @@
 // The append-only spool: every event is written here first, one JSON line each, into numbered
 // segment files (`segment-000000000001.jsonl`). A segment is deleted once the database holds all
-// of its events. Writes are buffered for one turn of the event loop and go out in one writeSync,
-// so a burst of events costs one system call.
+// of its events. Writes can be buffered for one turn of the event loop and go out in one
+// writeSync (`maxBuffered` > 1); the decision log writes each event through at once.
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionEvent } from '../engine/index.ts';

@@ -64,21 +64,23 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
       assert.equal(store.dialect, dialect);
     });
 
-    it('runs the first migration and reports it, and a second run applies nothing', async () => {
+    it('runs every migration in order and reports them, and a second run applies nothing', async () => {
       const store = await connect(await freshUrl());
+      const all = storeMigrations.map((migration) => migration.name);
+      assert.deepEqual([...all].sort(), all, 'migration names sort in the order they are listed');
       const first = await migrate(store.db);
-      assert.deepEqual(first, { applied: ['001_accounts_sessions_audit_grants'], alreadyApplied: [] });
+      assert.deepEqual(first, { applied: all, alreadyApplied: [] });
       const second = await migrate(store.db);
-      assert.deepEqual(second, { applied: [], alreadyApplied: ['001_accounts_sessions_audit_grants'] });
+      assert.deepEqual(second, { applied: [], alreadyApplied: all });
       const tables = await store.db.introspection.getTables();
-      const names = tables.map((table) => table.name).filter((name) => !name.startsWith('hedgerow_migration'));
-      assert.deepEqual(names.sort(), ['accounts', 'audit_log', 'grants', 'sessions']);
+      const names = tables.map((table) => table.name);
+      for (const table of ['accounts', 'audit_log', 'grants', 'sessions']) assert.ok(names.includes(table), `missing table ${table}`);
     });
 
     it('reports a failing migration as HR_STORE_MIGRATION and rolls the whole run back', async () => {
       const store = await connect(await freshUrl());
       const broken: StoreMigration = {
-        name: '002_broken',
+        name: '999_broken',
         async up(db) {
           await db.schema.createTable('widgets').addColumn('id', 'text', (c) => c.primaryKey()).execute();
           await db.schema.createIndex('widgets_missing').on('widgets').column('no_such_column').execute();
@@ -87,19 +89,20 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
       const result = await migrate(store.db, [...storeMigrations, broken]);
       assert.deepEqual(result.applied, []);
       assert.deepEqual(result.alreadyApplied, []);
-      assert.equal(result.failed?.migration, '002_broken');
+      assert.equal(result.failed?.migration, '999_broken');
       assert.ok(result.failed.error instanceof HedgerowError);
       assert.equal(result.failed.error.code, 'HR_STORE_MIGRATION');
-      assert.match(result.failed.error.message, /^migration `002_broken` failed/);
-      // the first migration ran in the same transaction, so it is gone too
+      assert.match(result.failed.error.message, /^migration `999_broken` failed/);
+      // the earlier migrations ran in the same transaction, so they are gone too
       const tables = (await store.db.introspection.getTables()).map((table) => table.name);
       assert.ok(!tables.includes('accounts') && !tables.includes('widgets'), `tables left behind: ${tables.join(', ')}`);
 
       const retry = await migrate(store.db);
-      assert.deepEqual(retry, { applied: ['001_accounts_sessions_audit_grants'], alreadyApplied: [] });
+      const all = storeMigrations.map((migration) => migration.name);
+      assert.deepEqual(retry, { applied: all, alreadyApplied: [] });
       const again = await migrate(store.db, [...storeMigrations, broken]);
-      assert.deepEqual(again.alreadyApplied, ['001_accounts_sessions_audit_grants']);
-      assert.equal(again.failed?.migration, '002_broken');
+      assert.deepEqual(again.alreadyApplied, all);
+      assert.equal(again.failed?.migration, '999_broken');
     });
 
     it('stores accounts and reads them back with numbers for times and a default of not disabled', async () => {

@@ -100,3 +100,12 @@ test('coverage lists every clause of the written policy with what carries it, an
   assert.ok(byClause['7.7']!.rules.includes('pupil-minimum-age'));
   assert.deepEqual(rows.filter((r) => r.gap !== null).map((r) => r.clause), []);
 });
+
+test('a field of the wrong type is reported as the wrong type, not as missing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hedgerow-lint-'));
+  const file = join(dir, 'council.yaml');
+  writeFileSync(file, 'hedgerow: 1\nlayer: council\nid: wrong-types\nname: 5\n');
+  const lines = lintPolicy(file).map((p) => `${formatLocation(p.where)}${p.message}`);
+  assert.ok(lines.some((line) => /:4:\d+: name: must be string$/.test(line)), lines.join('\n'));
+  assert.ok(!lines.some((line) => /name: is required/.test(line)), lines.join('\n'));
+});

@@ -255,9 +255,9 @@ test('a second decision log on the same data folder is refused while the first i
 test('the default store reports its migrations at open', async () => {
   const dataDir = tempDataDir();
   const first = DecisionLog.open({ dataDir });
-  assert.deepEqual(first.migrations?.applied, ['001_decision_events']);
+  assert.deepEqual(first.migrations?.applied, ['001_decision_events', '002_activity_indexes']);
   await first.close();
   const second = DecisionLog.open({ dataDir });
-  assert.deepEqual(second.migrations, { applied: [], alreadyApplied: ['001_decision_events'] });
+  assert.deepEqual(second.migrations, { applied: [], alreadyApplied: ['001_decision_events', '002_activity_indexes'] });
   await second.close();
 });
