@@ -7,8 +7,9 @@
 import type { Person } from '../engine/index.ts';
 import { ageOn } from './age.ts';
 import { CredentialCache, DEFAULT_THROTTLE, FailureThrottle, type ThrottleOptions } from './auth-guard.ts';
+import { directoryPerson } from './directory-person.ts';
 import type { DirectoryAnswer, DirectoryAuthenticator } from './ldap-authenticator.ts';
-import { resolveGroupName, normaliseUsername } from './names.ts';
+import { normaliseUsername } from './names.ts';
 import { canonicalClientIp, NetworkMap, type NetworkRole } from './network-map.ts';
 import type { PeopleStore, PersonRecord } from './people-store.ts';
 
@@ -153,21 +154,7 @@ export class Identifier {
   }
 
   private fromDirectory(answer: DirectoryAnswer): PersonRecord | null {
-    const username = normaliseUsername(answer.username);
-    // a directory username the store cannot hold cannot be logged or linked to devices
-    if (!username) return null;
-    const policy = this.options.policy ? value(this.options.policy) : null;
-    const role = answer.role && (!policy || policy.roles.includes(answer.role)) ? answer.role : null;
-    const year = answer.yearGroup && policy ? resolveGroupName(answer.yearGroup, policy.groups) : answer.yearGroup;
-    return this.people.upsertFromDirectory(
-      {
-        username,
-        ...(answer.displayName ? { displayName: answer.displayName } : {}),
-        role,
-        ...(year ? { groups: [year] } : {}),
-        dateOfBirth: answer.dateOfBirth,
-      },
-      value(this.options.unidentifiedRole),
-    );
+    const person = directoryPerson(answer, this.options.policy ? value(this.options.policy) : null);
+    return person ? this.people.upsertFromDirectory(person, value(this.options.unidentifiedRole)) : null;
   }
 }

@@ -1,12 +1,16 @@
-// `hedgerow people import|list|set-password` and `hedgerow devices add|remove|list`: the people
-// store of HEDGEROW_DATA from the command line. Usage errors exit 2, input problems exit 1.
+// `hedgerow people import|list|set-password|sync` and `hedgerow devices add|remove|list`: the
+// people store of HEDGEROW_DATA from the command line. Usage errors exit 2, input problems and a
+// failed directory sync exit 1.
 import { readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/index.ts';
 import { formatLocation, HedgerowError } from '../errors/index.ts';
 import { loadPolicy, type ResolvedPolicy } from '../policy/index.ts';
 import { dataDirectory, referencePolicyPath } from '../runtime/index.ts';
 import { ageOn } from './age.ts';
+import { syncDirectory, type SyncReport } from './directory-sync.ts';
+import type { LdapOptions } from './ldap-options.ts';
 import { PeopleStore, type PersonRecord } from './people-store.ts';
 import { MAX_ROSTER_BYTES } from './roster.ts';
 
@@ -24,6 +28,12 @@ export const PEOPLE_USAGE = `Usage:
                                                 is imported unless all rows are good
   hedgerow people list [--role R] [--group G] [--json]
   hedgerow people set-password USERNAME         reads the password from standard input
+  hedgerow people sync [--config FILE] [--policy FILE] [--json]
+                                                bring the people store in line with the directory
+                                                (\`ldap\` in the configuration): add and update
+                                                everyone listed, make directory people no longer
+                                                listed inactive; roster and hand-added people are
+                                                left alone
   hedgerow devices add DEVICE USERNAME          a MAC address, hostname or device id → a person
   hedgerow devices remove DEVICE
   hedgerow devices list USERNAME
@@ -37,11 +47,11 @@ function write(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-function policyOrReport(file: string | undefined, io: PeopleIo): ResolvedPolicy | null {
+function policyOrReport(file: string | undefined, io: PeopleIo, nothing = 'nothing was imported'): ResolvedPolicy | null {
   const { policy, problems } = loadPolicy(resolve(file ?? referencePolicyPath()));
   if (!policy) {
     for (const p of problems) write(io.stderr, `${formatLocation(p.where)}${p.message} [${p.code}]`);
-    write(io.stderr, `hedgerow: the policy has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported`);
+    write(io.stderr, `hedgerow: the policy has ${problems.length} problem${problems.length === 1 ? '' : 's'}; ${nothing}`);
   }
   return policy;
 }
@@ -53,6 +63,15 @@ async function readAll(stream: NodeJS.ReadableStream, limit: number): Promise<st
     if (text.length > limit) throw new HedgerowError('HR_IDENTITY_INPUT', `standard input is longer than ${limit} characters`);
   }
   return text;
+}
+
+/** Directory text on a terminal: control characters shown escaped, never acted on. */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function syncSummary(report: SyncReport): string {
+  return `added ${report.added}, updated ${report.updated}, deactivated ${report.deactivated}, unchanged ${report.unchanged}, skipped ${report.skipped.length}`;
 }
 
 function describe(person: PersonRecord, now: number, timeZone: string): string {
@@ -142,8 +161,46 @@ async function people(args: string[], io: PeopleIo): Promise<number> {
       write(io.stdout, `password set for ${positionals[0]!.toLowerCase()}`);
       return 0;
     }
+    case 'sync': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { config: { type: 'string' }, policy: { type: 'string' }, json: { type: 'boolean' } },
+        allowPositionals: true,
+        strict: true,
+      });
+      if (positionals.length > 0) throw new UsageError('people sync takes no positional arguments');
+      const { config, problems } = loadConfig({ env: io.env, ...(values.config ? { file: values.config } : {}) });
+      if (!config) {
+        for (const p of problems) write(io.stderr, `${formatLocation(p.where)}${p.message} [HR_CONFIG_INVALID]`);
+        write(io.stderr, `hedgerow: the configuration has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was synced`);
+        return 1;
+      }
+      if (!config.ldap) throw new HedgerowError('HR_IDENTITY_INPUT', 'no directory is configured (`ldap` in the configuration); nothing was synced', { where: { field: 'ldap' } });
+      const policy = policyOrReport(values.policy ?? config.policy, io, 'nothing was synced');
+      if (!policy) return 1;
+      const ldap = structuredClone(config.ldap) as LdapOptions;
+      const dataDir = config.dataDir ?? dataDirectory(io.env);
+      const store = PeopleStore.open(dataDir, io.now ? { clock: io.now } : {});
+      let report: SyncReport;
+      try {
+        report = await syncDirectory(store, ldap, {
+          fallbackRole: policy.unidentifiedRole ?? 'guest',
+          policy: { roles: Object.keys(policy.roles), groups: Object.keys(policy.groups) },
+          ...(io.now ? { now: io.now } : {}),
+        });
+      } finally {
+        store.close();
+      }
+      if (values.json) {
+        write(io.stdout, JSON.stringify(report));
+      } else {
+        write(io.stdout, syncSummary(report));
+        for (const skip of report.skipped) write(io.stdout, `skipped ${printable(skip.dn)}: ${printable(skip.reason)}`);
+      }
+      return 0;
+    }
     default:
-      throw new UsageError(sub ? `unknown people command \`${sub}\`` : 'people needs a command: import, list or set-password');
+      throw new UsageError(sub ? `unknown people command \`${sub}\`` : 'people needs a command: import, list, set-password or sync');
   }
 }
 

@@ -38,6 +38,14 @@ export interface DirectoryPerson {
   dateOfBirth?: string | null;
 }
 
+/** What one directory listing changed: usernames added, updated and made inactive. */
+export interface DirectoryListingResult {
+  added: string[];
+  updated: string[];
+  unchanged: number;
+  deactivated: string[];
+}
+
 export const identityMigrations: readonly Migration[] = [
   {
     id: 'identity-001_people_devices',
@@ -215,31 +223,81 @@ export class PeopleStore {
   /**
    * After a successful directory bind: creates the person (source `ldap`) or refreshes what the
    * directory knows. Fields the directory did not give (a date of birth from the roster) are kept.
+   * An inactive person stays inactive: a bind alone does not bring someone back.
    */
   upsertFromDirectory(person: DirectoryPerson, fallbackRole: string): PersonRecord {
     const username = requireUsername(person.username);
+    this.writeDirectoryPerson({ ...person, username }, fallbackRole, false);
+    return this.get(username)!;
+  }
+
+  /**
+   * One complete directory listing, applied in one transaction: each listed person is written as
+   * `upsertFromDirectory` would and made active; people who came from the directory (source
+   * `ldap`) and are not in the listing are made inactive. Roster and local people who are not
+   * listed are never touched, nor are the usernames in `keep` (ones the listing could not settle).
+   */
+  applyDirectoryListing(people: readonly DirectoryPerson[], fallbackRole: string, options: { keep?: Iterable<string> } = {}): DirectoryListingResult {
+    const result: DirectoryListingResult = { added: [], updated: [], unchanged: 0, deactivated: [] };
+    const listed = new Set<string>();
+    const keep = new Set([...(options.keep ?? [])].map((u) => normaliseUsername(u) ?? u));
+    for (const person of people) {
+      const username = requireUsername(person.username);
+      if (listed.has(username)) throw new HedgerowError('HR_IDENTITY_INPUT', `username \`${username}\` is listed twice`, { where: { field: 'username' } });
+      listed.add(username);
+    }
+    this.db.transaction(() => {
+      for (const person of people) {
+        const username = normaliseUsername(person.username)!;
+        const outcome = this.writeDirectoryPerson({ ...person, username }, fallbackRole, true);
+        if (outcome === 'added') result.added.push(username);
+        else if (outcome === 'updated') result.updated.push(username);
+        else result.unchanged++;
+      }
+      const fromDirectory = this.db.prepare(`SELECT username FROM people WHERE source = 'ldap' AND active = 1 ORDER BY username`).all() as { username: string }[];
+      const deactivate = this.db.prepare('UPDATE people SET active = 0, updated_at = ? WHERE username = ?');
+      const now = this.clock();
+      for (const { username } of fromDirectory) {
+        if (listed.has(username) || keep.has(username)) continue;
+        deactivate.run(now, username);
+        result.deactivated.push(username);
+      }
+    })();
+    return result;
+  }
+
+  /** Inserts or updates one directory person; writes nothing when nothing would change. */
+  private writeDirectoryPerson(person: DirectoryPerson, fallbackRole: string, activate: boolean): 'added' | 'updated' | 'unchanged' {
     const now = this.clock();
-    const existing = this.get(username);
+    const existing = this.get(person.username);
     if (!existing) {
       this.db
         .prepare(
           `INSERT INTO people (username, display_name, role, groups, date_of_birth, source, active, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, 'ldap', 1, ?, ?)`,
         )
-        .run(username, person.displayName ?? username, person.role ?? fallbackRole, JSON.stringify(person.groups ?? []), person.dateOfBirth ?? null, now, now);
-    } else {
-      this.db
-        .prepare(`UPDATE people SET display_name = ?, role = ?, groups = ?, date_of_birth = ?, source = 'ldap', updated_at = ? WHERE username = ?`)
-        .run(
-          person.displayName ?? existing.displayName,
-          person.role ?? existing.role,
-          JSON.stringify(person.groups && person.groups.length > 0 ? person.groups : existing.groups),
-          person.dateOfBirth ?? existing.dateOfBirth,
-          now,
-          username,
-        );
+        .run(person.username, person.displayName ?? person.username, person.role ?? fallbackRole, JSON.stringify(person.groups ?? []), person.dateOfBirth ?? null, now, now);
+      return 'added';
     }
-    return this.get(username)!;
+    const next = {
+      displayName: person.displayName ?? existing.displayName,
+      role: person.role ?? existing.role,
+      groups: person.groups && person.groups.length > 0 ? person.groups : existing.groups,
+      dateOfBirth: person.dateOfBirth ?? existing.dateOfBirth,
+      active: activate || existing.active,
+    };
+    const same =
+      existing.source === 'ldap' &&
+      next.displayName === existing.displayName &&
+      next.role === existing.role &&
+      JSON.stringify(next.groups) === JSON.stringify(existing.groups) &&
+      next.dateOfBirth === existing.dateOfBirth &&
+      next.active === existing.active;
+    if (same) return 'unchanged';
+    this.db
+      .prepare(`UPDATE people SET display_name = ?, role = ?, groups = ?, date_of_birth = ?, source = 'ldap', active = ?, updated_at = ? WHERE username = ?`)
+      .run(next.displayName, next.role, JSON.stringify(next.groups), next.dateOfBirth, next.active ? 1 : 0, now, person.username);
+    return 'updated';
   }
 
   async setPassword(username: string, password: string): Promise<void> {

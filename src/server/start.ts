@@ -17,7 +17,7 @@ import { formatLocation, HedgerowError } from '../errors/index.ts';
 import { parseDuration } from '../policy/index.ts';
 import { readCertificateAuthority, startProxy, type ForwardProxy, type InspectionOptions } from '../proxy/index.ts';
 import { dataDirectory, loadEngine, referencePolicyPath } from '../runtime/index.ts';
-import { DecisionLog, databasePath } from '../store/index.ts';
+import { DecisionLog, PostgresEventStore, databasePath, type EventStoreBackend } from '../store/index.ts';
 import { Identifier, LdapAuthenticator, NetworkMap, PeopleStore, type LdapOptions } from '../identity/index.ts';
 
 export interface RunningHedgerow {
@@ -25,7 +25,8 @@ export interface RunningHedgerow {
   readonly proxy: ForwardProxy | null;
   readonly dns: DnsFilter | null;
   readonly http: { host: string; port: number };
-  readonly log: DecisionLog;
+  /** the decision log: SQLite in the data folder, or PostgreSQL (whose reads return promises) */
+  readonly log: DecisionLog<EventStoreBackend>;
   readonly reports: BlockPageReports;
   readonly people: PeopleStore;
   readonly store: StoreDatabase;
@@ -74,8 +75,13 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   say(`policy ${engine.revision}: ${policy().layers.map((l) => l.name).join(' → ')}`);
   say(`catalogue: ${engine.catalogue.domainCount} domains, ${engine.catalogue.ipCount} IP rules (${first.catalogueFromSnapshot ? 'snapshot' : 'built'} in ${first.catalogueLoadMs.toFixed(0)} ms)`);
 
-  const log = DecisionLog.open({
+  // With a PostgreSQL store the decision log writes there too (still spooling to the data folder
+  // first), so the dashboard reads what the filters write.
+  const storeUrl = config.database ?? `sqlite:${databasePath(dataDir)}`;
+  const postgresEvents = /^postgres(ql)?:\/\//.test(storeUrl) ? await PostgresEventStore.open(storeUrl) : null;
+  const log: DecisionLog<EventStoreBackend> = DecisionLog.open<EventStoreBackend>({
     dataDir,
+    ...(postgresEvents ? { backend: postgresEvents } : {}),
     retentionMs: parseDuration(policy().retention.decisions ?? '365d'),
     circumventionWindowMs: parseDuration(policy().circumvention.window),
     circumventionThreshold: policy().circumvention.threshold,
@@ -86,7 +92,6 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
 
   // The typed store (accounts, sessions, audit, overrides, settings): SQLite in the data folder,
   // or PostgreSQL. Overrides are read into memory here so the data path never waits for it.
-  const storeUrl = config.database ?? `sqlite:${databasePath(dataDir)}`;
   let store: StoreDatabase;
   let overrides: OverrideStore;
   let activity: ActivityStore;

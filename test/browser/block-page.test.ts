@@ -91,7 +91,7 @@ test('a teacher in lesson time gets the warn page for a social network and may c
   // The grace now lets the request through to the (unreachable, in tests) origin.
   assert.doesNotMatch(await page.locator('body').innerText(), /Staff may not use social media in work time/);
   await server.log.flush();
-  const events = server.log.search({ host: 'www.social.example' });
+  const events = await server.log.search({ host: 'www.social.example' });
   assert.ok(events.some((e) => e.warnReason === 'Showing a clip in the Year 5 science lesson'), JSON.stringify(events));
   await context.close();
   await server.close();

@@ -1,12 +1,14 @@
 // A real OpenLDAP server for the identity tests: Debian's `slapd` on 127.0.0.1 and a free port,
 // with a throwaway cn=config built by `slapadd -n0` (mdb backend, suffix dc=example,dc=org) and
-// the test people loaded with `ldapadd`. Started with `-d stats` so every BIND shows on stderr and
-// a test can count the binds the server really saw.
+// the test people loaded with `ldapadd`. Started with `-d stats` so every BIND and SRCH shows on
+// stderr and a test can count the operations the server really saw. Tests change entries while
+// it runs through an ldapts client bound as the root DN.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Attribute, Change, Client } from 'ldapts';
 import { freePort } from '../support/free-port.ts';
 
 export const SUFFIX = 'dc=example,dc=org';
@@ -95,6 +97,10 @@ olcAccess: {1}to * by users read by * none
 export interface TestPerson {
   uid: string;
   cn: string;
+  /** the entry's RDN (default `uid=<uid>`), under ou=people */
+  rdn?: string;
+  /** the entry carries no `uid` attribute at all (a contact, a room) */
+  omitUid?: boolean;
   password: string;
   /** `departmentNumber` carries the year group in these tests */
   yearGroup?: string;
@@ -106,6 +112,19 @@ export interface TestGroup {
   members: string[];
 }
 
+/** The DN a test person is stored under. */
+export function personDn(person: TestPerson): string {
+  return `${person.rdn ?? `uid=${person.uid}`},ou=people,${SUFFIX}`;
+}
+
+function personLdif(p: TestPerson): string {
+  const lines = [`dn: ${personDn(p)}`, 'objectClass: inetOrgPerson', `cn: ${p.cn}`, `sn: ${p.cn.split(' ').at(-1)}`, `userPassword: ${p.password}`];
+  if (!p.omitUid) lines.splice(2, 0, `uid: ${p.uid}`);
+  if (p.yearGroup) lines.push(`departmentNumber: ${p.yearGroup}`);
+  if (p.employeeType) lines.push(`employeeType: ${p.employeeType}`);
+  return lines.join('\n');
+}
+
 export function dataLdif(people: readonly TestPerson[], groups: readonly TestGroup[]): string {
   const blocks = [
     `dn: ${SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: Example School`,
@@ -113,22 +132,14 @@ export function dataLdif(people: readonly TestPerson[], groups: readonly TestGro
     `dn: ou=groups,${SUFFIX}\nobjectClass: organizationalUnit\nou: groups`,
     `dn: cn=hedgerow,${SUFFIX}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: hedgerow\nuserPassword: service-test-secret`,
   ];
-  for (const p of people) {
-    const lines = [
-      `dn: uid=${p.uid},ou=people,${SUFFIX}`,
-      'objectClass: inetOrgPerson',
-      `uid: ${p.uid}`,
-      `cn: ${p.cn}`,
-      `sn: ${p.cn.split(' ').at(-1)}`,
-      `userPassword: ${p.password}`,
-    ];
-    if (p.yearGroup) lines.push(`departmentNumber: ${p.yearGroup}`);
-    if (p.employeeType) lines.push(`employeeType: ${p.employeeType}`);
-    blocks.push(lines.join('\n'));
-  }
+  const memberDn = (uid: string): string => {
+    const person = people.find((p) => p.uid === uid);
+    return person ? personDn(person) : `uid=${uid},ou=people,${SUFFIX}`;
+  };
+  for (const p of people) blocks.push(personLdif(p));
   for (const g of groups) {
     blocks.push(
-      [`dn: cn=${g.cn},ou=groups,${SUFFIX}`, 'objectClass: groupOfNames', `cn: ${g.cn}`, ...g.members.map((m) => `member: uid=${m},ou=people,${SUFFIX}`)].join(
+      [`dn: cn=${g.cn},ou=groups,${SUFFIX}`, 'objectClass: groupOfNames', `cn: ${g.cn}`, ...g.members.map((m) => `member: ${memberDn(m)}`)].join(
         '\n',
       ),
     );
@@ -141,6 +152,14 @@ export interface Slapd {
   port: number;
   /** BIND operations slapd logged for this DN (case-insensitive), once its log has caught up */
   bindCount(dn: string): Promise<number>;
+  /** SRCH operations (one per page of a paged search) slapd logged with exactly this filter */
+  searchCount(filter: string): Promise<number>;
+  /** adds a person while the server runs */
+  addPerson(person: TestPerson): Promise<void>;
+  /** deletes an entry while the server runs */
+  remove(dn: string): Promise<void>;
+  /** replaces an attribute's values while the server runs */
+  replace(dn: string, attribute: string, values: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -182,19 +201,56 @@ export async function startSlapd(people: readonly TestPerson[], groups: readonly
     throw new Error(`ldapadd failed: ${ldapadd.stderr}${ldapadd.stdout}`);
   }
 
+  const quiet = async (): Promise<void> => {
+    // slapd writes its log asynchronously; wait until it has been quiet for a moment
+    let seen = -1;
+    while (seen !== log.length) {
+      seen = log.length;
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  };
+  const asRoot = async (change: (client: Client) => Promise<void>): Promise<void> => {
+    const client = new Client({ url, timeout: 5000, connectTimeout: 5000 });
+    try {
+      await client.bind(ROOT_DN, ROOT_PASSWORD);
+      await change(client);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+  };
+
   return {
     url,
     port,
     async bindCount(dn: string): Promise<number> {
-      // slapd writes its log asynchronously; wait until it has been quiet for a moment
-      let seen = -1;
-      while (seen !== log.length) {
-        seen = log.length;
-        await new Promise((r) => setTimeout(r, 150));
-      }
+      await quiet();
       // one `BIND dn="…" method=128` line per simple bind (a second line reports the outcome)
       const needle = `bind dn="${dn.toLowerCase()}" method=`;
       return log.toLowerCase().split(needle).length - 1;
+    },
+    async searchCount(filter: string): Promise<number> {
+      await quiet();
+      return log.toLowerCase().split(` filter="${filter.toLowerCase()}"`).length - 1;
+    },
+    async addPerson(person: TestPerson): Promise<void> {
+      await asRoot(async (client) => {
+        const attributes: Record<string, string | string[]> = {
+          objectClass: 'inetOrgPerson',
+          cn: person.cn,
+          sn: person.cn.split(' ').at(-1)!,
+          userPassword: person.password,
+        };
+        if (!person.omitUid) attributes.uid = person.uid;
+        if (person.yearGroup) attributes.departmentNumber = person.yearGroup;
+        if (person.employeeType) attributes.employeeType = person.employeeType;
+        await client.add(personDn(person), attributes);
+      });
+    },
+    async remove(dn: string): Promise<void> {
+      await asRoot((client) => client.del(dn));
+    },
+    async replace(dn: string, attribute: string, values: string[]): Promise<void> {
+      await asRoot((client) => client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values }) })));
     },
     async stop(): Promise<void> {
       if (child.exitCode === null) {

@@ -36,7 +36,7 @@ test('with the school CA, an executable download over HTTPS is blocked by its pa
     assert.equal(status, '403', out);
     assert.match(out, /Consult ICT before downloading software/);
     await running.log.flush();
-    const [event] = running.log.search({ host: 'localhost' }).filter((e) => e.url !== null);
+    const [event] = (await running.log.search({ host: 'localhost' })).filter((e) => e.url !== null);
     assert.equal(event!.url, 'https://localhost/tools/setup.exe');
     assert.equal(event!.rule, 'council-software-downloads');
   } finally {

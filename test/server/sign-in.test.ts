@@ -58,7 +58,7 @@ test('a wrong password is refused with 407 and never reaches the engine', async 
 test("a signed-in pupil's decision carries her username, role and class", async () => {
   assert.equal(await get('http://www.facebook.com/', 'mabel.foxglove:correct horse battery'), 403);
   await running.log.flush();
-  const [event] = running.log.search({ person: 'mabel.foxglove' });
+  const [event] = await running.log.search({ person: 'mabel.foxglove' });
   assert.equal(event!.role, 'pupil');
   assert.ok(event!.groups.includes('class-6s'));
   assert.ok(event!.clauses.includes('8.1'));

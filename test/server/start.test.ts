@@ -127,7 +127,7 @@ test('a request for access from the block page is recorded with what was blocked
 test('every decision reaches the decision log with who, where and why', async () => {
   await viaProxy('http://www.reddit.com/r/all');
   await running.log.flush();
-  const events = running.log.search({ host: 'www.reddit.com' });
+  const events = await running.log.search({ host: 'www.reddit.com' });
   assert.equal(events.length, 1);
   assert.equal(events[0]!.action, 'block');
   assert.equal(events[0]!.point, 'proxy');

@@ -1,9 +1,18 @@
 // People, devices and networks: search the people store, import the roster CSV through the same
-// importer as `hedgerow people import` (all rows or none, every problem with its line), register
+// importer as `hedgerow people import` (all rows or none, every problem with its line), bring the
+// store in line with the school's directory (the same sync as `hedgerow people sync`), register
 // and remove devices, and read the client networks from the configuration. Changes are audited.
 import { z } from 'zod';
 import { HedgerowError } from '../../errors/index.ts';
-import { normaliseDevice, normaliseUsername, MAX_ROSTER_BYTES, type PersonRecord } from '../../identity/index.ts';
+import {
+  directorySyncProblem,
+  normaliseDevice,
+  normaliseUsername,
+  syncDirectory,
+  MAX_ROSTER_BYTES,
+  type LdapOptions,
+  type PersonRecord,
+} from '../../identity/index.ts';
 import { ApiError } from '../api-error.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { defineRoute, type RouteSpec } from '../route-spec.ts';
@@ -46,7 +55,17 @@ const personSchema = z.object({
   devices: z.array(z.string()),
 });
 
+const syncReportSchema = z.object({
+  added: z.number(),
+  updated: z.number(),
+  deactivated: z.number(),
+  unchanged: z.number(),
+  skipped: z.array(z.object({ dn: z.string(), reason: z.string() })),
+});
+
 export function peopleRoutes(deps: ApiDeps): RouteSpec[] {
+  // one sync at a time: a second would list the same directory and race the first's writes
+  let syncing = false;
   return [
     defineRoute({
       method: 'GET',
@@ -110,6 +129,45 @@ export function peopleRoutes(deps: ApiDeps): RouteSpec[] {
         }
         await deps.audit.append({ actor: account.username, action: 'people.import', subject: 'people:roster', before: null, after: { imported: result.imported, updated: result.updated }, reason: null });
         return result;
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/people/directory-sync',
+      action: 'people.import',
+      summary:
+        'Bring the people store in line with the directory: add and update everyone listed, make directory people no longer listed inactive (roster and hand-added people are left alone)',
+      tags: ['people'],
+      response: syncReportSchema,
+      async handler(context) {
+        const account = signedIn(context.account);
+        const configured = deps.config.ldap;
+        if (!configured) throw new HedgerowError('HR_API_CONFLICT', 'no directory is configured (`ldap` in the configuration)', { httpStatus: 409 });
+        // the configuration is frozen; the sync gets its own copy
+        const ldap = structuredClone(configured) as LdapOptions;
+        const problem = directorySyncProblem(ldap);
+        if (problem) throw new HedgerowError('HR_API_CONFLICT', problem, { httpStatus: 409 });
+        if (syncing) throw new HedgerowError('HR_API_CONFLICT', 'a directory sync is already running', { httpStatus: 409 });
+        syncing = true;
+        try {
+          const policy = deps.engine().policy;
+          const report = await syncDirectory(deps.people, ldap, {
+            fallbackRole: policy.unidentifiedRole ?? 'guest',
+            policy: { roles: Object.keys(policy.roles), groups: Object.keys(policy.groups) },
+            now: () => deps.now(),
+          });
+          await deps.audit.append({
+            actor: account.username,
+            action: 'people.directory-sync',
+            subject: 'people:directory',
+            before: null,
+            after: { added: report.added, updated: report.updated, deactivated: report.deactivated, unchanged: report.unchanged, skipped: report.skipped.length },
+            reason: null,
+          });
+          return report;
+        } finally {
+          syncing = false;
+        }
       },
     }),
     defineRoute({
