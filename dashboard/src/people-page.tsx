@@ -1,5 +1,5 @@
-// People and devices: find a person, import the roster (CSV), register and remove devices, and
-// see which networks map to which roles.
+// People and devices: find a person, import the roster (CSV), sync from the school's directory,
+// register and remove devices, and see which networks map to which roles.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, withQuery } from './api-client.ts';
 import type { Device, Network, Page, PersonRow, RosterReport } from './api-types.ts';
@@ -19,21 +19,33 @@ function itemsOf<T>(data: Page<T> | T[] | { [key: string]: unknown } | null, key
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
+/** What `POST /api/people/directory-sync` answers. */
+interface DirectorySyncReport {
+  added: number;
+  updated: number;
+  deactivated: number;
+  unchanged: number;
+  skipped: Array<{ dn: string; reason: string }>;
+}
+
 export function PeoplePage({ route }: { route: Route }) {
   const session = useSession();
   const names = usePolicyNames(session.can('policy.read'));
+  // bumped after a sync so the list shows what changed
+  const [changes, setChanges] = useState(0);
   return (
     <>
       <h1 tabIndex={-1}>People and devices</h1>
-      <PeopleSearch route={route} names={names} />
+      <PeopleSearch route={route} names={names} changes={changes} />
       {session.can('people.import') ? <RosterImport /> : null}
+      {session.can('people.import') ? <DirectorySync onSynced={() => setChanges((n) => n + 1)} /> : null}
       <Devices canEdit={session.can('people.import')} />
       <Networks names={names} />
     </>
   );
 }
 
-function PeopleSearch({ route, names }: { route: Route; names: PolicyNames }) {
+function PeopleSearch({ route, names, changes }: { route: Route; names: PolicyNames; changes: number }) {
   const q = route.params.get('q') ?? '';
   const group = route.params.get('group') ?? '';
   const role = route.params.get('role') ?? '';
@@ -45,8 +57,11 @@ function PeopleSearch({ route, names }: { route: Route; names: PolicyNames }) {
     setCursors([null]);
   }, [key, q, group, role]);
   const cursor = cursors[cursors.length - 1] ?? null;
-  const { data, error, loading } = useApi<Page<PersonRow>>(withQuery('/api/people', { q, group, role, cursor }));
+  const { data, error, loading, reload } = useApi<Page<PersonRow>>(withQuery('/api/people', { q, group, role, cursor }));
   const people = itemsOf<PersonRow>(data, 'people');
+  useEffect(() => {
+    if (changes > 0) reload();
+  }, [changes, reload]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -173,6 +188,68 @@ function RosterImport() {
           ) : null}
         </Success>
       ) : null}
+    </section>
+  );
+}
+
+const SKIPPED_SHOWN = 50;
+
+function DirectorySync({ onSynced }: { onSynced: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [report, setReport] = useState<DirectorySyncReport | null>(null);
+
+  const sync = async () => {
+    // aria-disabled rather than disabled: a disabled button would drop the keyboard focus
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    setReport(null);
+    try {
+      setReport(await api.post<DirectorySyncReport>('/api/people/directory-sync'));
+      onSynced();
+    } catch (reason) {
+      setError(reason instanceof ApiError ? reason : new ApiError(0, 'HTTP_FAILED', String(reason), []));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const skipped = report?.skipped ?? [];
+  return (
+    <section className="panel" aria-labelledby="directory-sync-heading">
+      <h2 id="directory-sync-heading">Sync from the directory</h2>
+      <p id="directory-sync-help">
+        Adds and updates everyone the school's directory (LDAP) lists, with the role and year group it gives them. People who came from the directory and are no longer
+        in it are made inactive; people from the roster or added by hand are left alone. If the directory cannot be read in full, nothing is changed.
+      </p>
+      <button type="button" className="button-primary" onClick={() => void sync()} aria-disabled={busy || undefined} aria-describedby="directory-sync-help">
+        {busy ? 'Syncing…' : 'Sync from directory'}
+      </button>
+      {/* always present, so screen readers announce the result when it appears */}
+      <div role="status" aria-live="polite" aria-atomic="true">
+        {busy ? <p>Reading the directory…</p> : null}
+        {report ? (
+          <div className="message message-success">
+            <p className="message-title">The directory sync finished</p>
+            <p>
+              {report.added} added, {report.updated} updated, {report.deactivated} made inactive, {report.unchanged} unchanged
+              {skipped.length > 0 ? `; ${skipped.length} directory ${skipped.length === 1 ? 'entry was' : 'entries were'} left out:` : '.'}
+            </p>
+            {skipped.length > 0 ? (
+              <ul>
+                {skipped.slice(0, SKIPPED_SHOWN).map((s, i) => (
+                  <li key={`${i}:${s.dn}`}>
+                    <code>{s.dn}</code>: {s.reason}
+                  </li>
+                ))}
+                {skipped.length > SKIPPED_SHOWN ? <li>and {skipped.length - SKIPPED_SHOWN} more</li> : null}
+              </ul>
+            ) : null}
+          </div>
+        ) : null}
+      </div>
+      <ErrorMessage error={error} title="The directory sync did not finish; nothing was changed" />
     </section>
   );
 }

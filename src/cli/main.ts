@@ -42,6 +42,7 @@ Usage:
                                          the school CA for TLS inspection (install its certificate on devices)
   hedgerow people import FILE [--policy FILE]   load the roster CSV (name, username, role, year group, date of birth)
   hedgerow people list [--role R] [--group G] [--json] / hedgerow people set-password USERNAME (from stdin)
+  hedgerow people sync [--config FILE] [--policy FILE] [--json]   bring people in from the directory (ldap in hedgerow.yaml)
   hedgerow devices add DEVICE USERNAME / devices remove DEVICE / devices list USERNAME
   hedgerow users add --username U --name "Full Name" --role ROLE [--password-file FILE]
                                          a dashboard account (the first one: --role headteacher)

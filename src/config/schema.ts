@@ -68,6 +68,8 @@ export const configSchema = z.strictObject({
       bindDnTemplate: z.string().optional(),
       searchBase: z.string().optional(),
       searchFilter: z.string().optional(),
+      /** who a directory sync lists (default: the search filter with `{username}` as `*`) */
+      syncFilter: z.string().optional(),
       serviceDn: z.string().optional(),
       servicePassword: z.string().optional(),
       startTls: z.boolean().default(false),

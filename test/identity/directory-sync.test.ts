@@ -288,6 +288,30 @@ describe('directory sync as the directory changes', { skip: skip ?? false }, () 
     }
   }));
 
+  test('the directory\'s own size limit stops the sync with nothing changed, rather than a short listing making people inactive', inTemp(async (dir) => {
+    // slapd allows five entries per search to anyone but its root: the service account's paged
+    // listing of eight entries is cut short by the server
+    const limited = await startSlapd(PEOPLE, GROUPS, { sizeLimit: 5 });
+    const unlimited = await startSlapd(PEOPLE, GROUPS, { sizeLimit: 5, serviceUnlimited: true });
+    const store = storeWithOthers(dir);
+    try {
+      store.upsertFromDirectory({ username: 'amelia.tern', displayName: 'Amelia Tern', role: 'teacher' }, 'guest');
+      store.upsertFromDirectory({ username: 'old.leaver', displayName: 'Old Leaver', role: 'teacher' }, 'guest');
+      const before = store.list({ includeInactive: true });
+      await assert.rejects(
+        sync(store, options(limited.url), { pageSize: 2 }),
+        (e: unknown) => e instanceof HedgerowError && e.code === 'HR_IDENTITY_DIRECTORY' && /own size limit stopped the listing; nothing was changed/.test(e.message),
+      );
+      assert.deepEqual(store.list({ includeInactive: true }), before);
+      const report = await sync(store, options(unlimited.url), { pageSize: 2 });
+      assert.deepEqual([report.added, report.unchanged, report.deactivated], [5, 1, 1], 'with the limit lifted for the service account, all eight entries are read');
+    } finally {
+      store.close();
+      await limited.stop();
+      await unlimited.stop();
+    }
+  }));
+
   test('a username on two entries is left out with both DNs, and the stored person is neither changed nor deactivated', inTemp(async (dir) => {
     const slapd = await startSlapd(PEOPLE, GROUPS);
     const store = PeopleStore.open(dir);

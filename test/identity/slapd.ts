@@ -45,7 +45,20 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-function configLdif(dir: string): string {
+export interface SlapdOptions {
+  /**
+   * slapd's own limit on entries per search for everyone but the root DN (`olcSizeLimit`; slapd's
+   * default is 500); `serviceUnlimited` lifts it for the service account `cn=hedgerow`
+   */
+  sizeLimit?: number;
+  serviceUnlimited?: boolean;
+}
+
+function configLdif(dir: string, options: SlapdOptions): string {
+  const limits = [
+    ...(options.sizeLimit !== undefined ? [`olcSizeLimit: ${options.sizeLimit}`] : []),
+    ...(options.serviceUnlimited ? [`olcLimits: {0}dn.exact="cn=hedgerow,${SUFFIX}" size=unlimited time=unlimited`] : []),
+  ];
   return `dn: cn=config
 objectClass: olcGlobal
 cn: config
@@ -91,6 +104,7 @@ olcRootDN: ${ROOT_DN}
 olcRootPW: ${ROOT_PASSWORD}
 olcAccess: {0}to attrs=userPassword by self write by anonymous auth by * none
 olcAccess: {1}to * by users read by * none
+${limits.join('\n')}
 `;
 }
 
@@ -163,11 +177,11 @@ export interface Slapd {
   stop(): Promise<void>;
 }
 
-export async function startSlapd(people: readonly TestPerson[], groups: readonly TestGroup[] = []): Promise<Slapd> {
+export async function startSlapd(people: readonly TestPerson[], groups: readonly TestGroup[] = [], options: SlapdOptions = {}): Promise<Slapd> {
   const dir = mkdtempSync(join(tmpdir(), 'hedgerow-slapd-'));
   mkdirSync(join(dir, 'slapd.d'));
   mkdirSync(join(dir, 'db'));
-  writeFileSync(join(dir, 'config.ldif'), configLdif(dir));
+  writeFileSync(join(dir, 'config.ldif'), configLdif(dir, options));
   writeFileSync(join(dir, 'data.ldif'), dataLdif(people, groups));
   const slapadd = spawnSync(findProgram('slapadd')!, ['-n0', '-F', join(dir, 'slapd.d'), '-l', join(dir, 'config.ldif')], { encoding: 'utf8' });
   if (slapadd.status !== 0) throw new Error(`slapadd failed: ${slapadd.stderr}`);
@@ -193,12 +207,19 @@ export async function startSlapd(people: readonly TestPerson[], groups: readonly
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  const ldapadd = spawnSync(findProgram('ldapadd')!, ['-x', '-H', url, '-D', ROOT_DN, '-w', ROOT_PASSWORD, '-f', join(dir, 'data.ldif')], {
-    encoding: 'utf8',
+  // NOTE: not spawnSync: slapd logs every ADD to the pipe this process reads, and a blocked
+  // event loop lets that pipe fill until slapd (and so ldapadd) stops
+  const ldapadd = await new Promise<{ status: number | null; output: string }>((resolveAdd) => {
+    const add = spawn(findProgram('ldapadd')!, ['-x', '-H', url, '-D', ROOT_DN, '-w', ROOT_PASSWORD, '-f', join(dir, 'data.ldif')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    add.stdout!.on('data', () => undefined);
+    add.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    add.once('error', (error) => resolveAdd({ status: null, output: error.message }));
+    add.once('close', (status) => resolveAdd({ status, output }));
   });
   if (ldapadd.status !== 0) {
     child.kill('SIGKILL');
-    throw new Error(`ldapadd failed: ${ldapadd.stderr}${ldapadd.stdout}`);
+    throw new Error(`ldapadd failed: ${ldapadd.output}`);
   }
 
   const quiet = async (): Promise<void> => {
