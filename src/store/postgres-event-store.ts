@@ -5,6 +5,7 @@
 // with the events. Everything here is asynchronous; the decision log awaits it.
 import pg from 'pg';
 import type { DecisionEvent } from '../engine/index.ts';
+import { redactDatabaseUrl } from '../db/index.ts';
 import { HedgerowError } from '../errors/index.ts';
 import { searchLimit, type EventQuery, type EventStoreBackend, type MigrationReport } from './event-store-backend.ts';
 import { runPostgresMigrations } from './postgres-migrations.ts';
@@ -117,16 +118,6 @@ export function openPostgresPool(url: string, poolSize: number): pg.Pool {
   return pool;
 }
 
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
-
 export class PostgresEventStore implements EventStoreBackend {
   readonly pool: pg.Pool;
   readonly migrations: MigrationReport;
@@ -146,7 +137,7 @@ export class PostgresEventStore implements EventStoreBackend {
   static async open(source: string | pg.Pool, options: PostgresEventStoreOptions = {}): Promise<PostgresEventStore> {
     const ownsPool = typeof source === 'string';
     const pool = typeof source === 'string' ? openPostgresPool(source, options.poolSize ?? 4) : source;
-    const name = typeof source === 'string' ? `\`${redactUrl(source)}\`` : 'the PostgreSQL pool';
+    const name = typeof source === 'string' ? `\`${redactDatabaseUrl(source)}\`` : 'the PostgreSQL pool';
     let report: MigrationReport;
     try {
       report = await runPostgresMigrations(pool);
