@@ -10,6 +10,8 @@ const PRIME2 = 0x5bd1e995 | 0;
 /** Reusable scratch for one host's suffix hashes; create once per caller, reuse for every query. */
 export class HostHashes {
   count = 0;
+  /** changes whenever the hashes are refilled, so a table can tell whether its prepared lookup is still for them */
+  stamp = 0;
   readonly h1: Int32Array;
   readonly h2: Int32Array;
   /** index in the host where that suffix starts */
@@ -81,6 +83,7 @@ export function hashHostSuffixes(host: string, out: HostHashes): void {
     starts[j] = t;
   }
   out.count = n;
+  out.stamp = (out.stamp + 1) | 0;
 }
 
 /**
@@ -116,6 +119,61 @@ export function hashHostSpan(s: string, start: number, end: number, labels: numb
   h2s[0] = fmix(b);
   starts[0] = 0;
   out.count = labels;
+  out.stamp = (out.stamp + 1) | 0;
+}
+
+/**
+ * `hashHostSpan` for a host the caller has not scanned: reads s[start:end) right to left once,
+ * checking each character against `allowed` (1 = a label character) while hashing. Returns the
+ * label count, having filled `out` exactly as `hashHostSpan` would; or -1 (and `out` unspecified)
+ * at the first character that is neither allowed nor a dot, at an empty label, or when the host has
+ * more labels than `out` holds.
+ */
+export function hashCheckedSpan(s: string, start: number, end: number, allowed: Uint8Array, out: HostHashes): number {
+  const h1s = out.h1;
+  const h2s = out.h2;
+  const starts = out.starts;
+  const room = out.maxLabels - 1;
+  let n = 0;
+  let a = SEED1;
+  let b = SEED2;
+  let labelEnd = end;
+  for (let i = end - 1; i >= start; i--) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (i + 1 === labelEnd || n >= room) return -1;
+      h1s[n] = fmix(a);
+      h2s[n] = fmix(b);
+      starts[n] = i + 1 - start;
+      n++;
+      labelEnd = i;
+    } else if (allowed[c] !== 1) {
+      return -1;
+    }
+    a = Math.imul(a ^ c, PRIME1);
+    b = Math.imul(b ^ c, PRIME2);
+    b ^= b >>> 15;
+  }
+  if (labelEnd === start) return -1;
+  h1s[n] = fmix(a);
+  h2s[n] = fmix(b);
+  starts[n] = 0;
+  n++;
+  // found right to left; callers want most specific first
+  for (let i = 0, j = n - 1; i < j; i++, j--) {
+    let t = h1s[i]!;
+    h1s[i] = h1s[j]!;
+    h1s[j] = t;
+    t = h2s[i]!;
+    h2s[i] = h2s[j]!;
+    h2s[j] = t;
+    t = starts[i]!;
+    starts[i] = starts[j]!;
+    starts[j] = t;
+  }
+  out.count = n;
+  out.stamp = (out.stamp + 1) | 0;
+  return n;
 }
 
 /** The two hashes of a whole string (the same values `hashHostSuffixes` gives at index 0). */

@@ -1,6 +1,6 @@
 // The catalogue: list formats (UT1 folders, hosts, adblock-style, plain, tsv), the starter
 // catalogue of common sites, the category vocabulary and mapping, and the compiled suffix table.
-export { HostHashes, hashHostSuffixes, hashHostSpan } from './host-hashes.ts';
+export { HostHashes, hashHostSuffixes, hashHostSpan, hashCheckedSpan, hashWhole } from './host-hashes.ts';
 export { SuffixTable } from './suffix-table.ts';
 export { Catalogue, SNAPSHOT_VERSION } from './catalogue.ts';
 export { CatalogueBuilder, type SiteFact } from './catalogue-builder.ts';

@@ -34,6 +34,10 @@ export class SuffixTable {
   /** per suffix that passed the filter: its home slot (times 3) and that slot's cell, for lookup */
   private readonly probes = new Int32Array(32);
   private readonly cells = new Int32Array(32);
+  /** the hashes (and their stamp) that probes and cells were read for by `prepare`, and its filter answer */
+  private preparedFor: HostHashes | null = null;
+  private preparedStamp = 0;
+  private preparedPassed = 0;
 
   /** @internal use `build`, or the catalogue's snapshot reader */
   constructor(slots: Int32Array, size: number, filter: Int32Array) {
@@ -61,10 +65,18 @@ export class SuffixTable {
     return builder.finish();
   }
 
-  /** writes values of matching entries (most specific first) into outValues and their HostHashes index into outIdx; returns how many */
-  lookup(hashes: HostHashes, outValues: Int32Array, outIdx: Int32Array): number {
+  /**
+   * The first half of a lookup: reads the filter bit of every suffix of `hashes`, and the home
+   * slot of each suffix the filter lets through, and keeps what it read for `lookupPrepared`. Called as soon as a host is hashed, it
+   * starts the memory reads (most of a lookup's time) while the caller goes on with other work,
+   * such as parsing the rest of the URL.
+   */
+  prepare(hashes: HostHashes): void {
     const count = hashes.count;
-    if (count > 31) return this.lookupEach(hashes, outValues, outIdx);
+    if (count > 31) {
+      this.preparedFor = null;
+      return;
+    }
     const h1s = hashes.h1;
     const h2s = hashes.h2;
     const filter = this.filter;
@@ -73,21 +85,67 @@ export class SuffixTable {
     const slotCount = this.count;
     const probes = this.probes;
     const cells = this.cells;
-    // NOTE: three passes instead of one loop, so that the filter words, then the home slots, of all
-    // suffixes are loaded without a branch between them: the CPU overlaps those cache misses
-    // (most of the lookup's time) instead of taking them one after another
+    // NOTE: separate passes instead of one loop, so that the filter words, then the home slots, of
+    // all suffixes are loaded without a branch between them: the CPU overlaps those cache misses
+    // instead of taking them one after another
     let passed = 0;
     for (let i = 0; i < count; i++) {
       const bit = h2s[i]! >>> shift;
       passed |= ((filter[bit >>> 5]! >>> (bit & 31)) & 1) << i;
     }
-    if (passed === 0) return 0;
-    for (let i = 0; i < count; i++) {
-      if (((passed >>> i) & 1) === 0) continue;
-      const p = homeSlot(h1s[i]!, slotCount) * 3;
-      probes[i] = p;
-      cells[i] = slots[p + 2]!;
+    if (passed !== 0) {
+      for (let i = 0; i < count; i++) {
+        if (((passed >>> i) & 1) === 0) continue;
+        const p = homeSlot(h1s[i]!, slotCount) * 3;
+        probes[i] = p;
+        cells[i] = slots[p + 2]!;
+      }
     }
+    this.preparedFor = hashes;
+    this.preparedStamp = hashes.stamp;
+    this.preparedPassed = passed;
+  }
+
+  /**
+   * False when no suffix of `hashes` can be in the table (the filter alone says so, as it does for
+   * most hosts); true when some may be. A cheap test before `lookup` on a small table.
+   */
+  mayHold(hashes: HostHashes): boolean {
+    const count = hashes.count;
+    const h2s = hashes.h2;
+    const filter = this.filter;
+    const shift = this.filterShift;
+    for (let i = 0; i < count; i++) {
+      const bit = h2s[i]! >>> shift;
+      if (((filter[bit >>> 5]! >>> (bit & 31)) & 1) !== 0) return true;
+    }
+    return false;
+  }
+
+  /** `lookup`, finishing what `prepare` started for the same hashes (or doing it all when it did not) */
+  lookupPrepared(hashes: HostHashes, outValues: Int32Array, outIdx: Int32Array): number {
+    if (this.preparedFor !== hashes || this.preparedStamp !== hashes.stamp) return this.lookup(hashes, outValues, outIdx);
+    this.preparedFor = null;
+    return this.finish(hashes, this.preparedPassed, outValues, outIdx);
+  }
+
+  /** writes values of matching entries (most specific first) into outValues and their HostHashes index into outIdx; returns how many */
+  lookup(hashes: HostHashes, outValues: Int32Array, outIdx: Int32Array): number {
+    if (hashes.count > 31) return this.lookupEach(hashes, outValues, outIdx);
+    this.prepare(hashes);
+    this.preparedFor = null;
+    return this.finish(hashes, this.preparedPassed, outValues, outIdx);
+  }
+
+  /** the probes after `prepare`: `passed` has bit i set for each suffix the filter let through */
+  private finish(hashes: HostHashes, passed: number, outValues: Int32Array, outIdx: Int32Array): number {
+    if (passed === 0) return 0;
+    const count = hashes.count;
+    const h1s = hashes.h1;
+    const h2s = hashes.h2;
+    const slots = this.slots;
+    const probes = this.probes;
+    const cells = this.cells;
     const room = Math.min(outValues.length, outIdx.length);
     let n = 0;
     for (let i = 0; i < count && n < room; i++) {

@@ -18,6 +18,12 @@ import { normaliseTarget, noteNames, type Target } from './normalise.ts';
 import type { Action, Decision, DecisionQuery, Grant, GrantSet, Person, ReasonKind, SupersededRule } from './types.ts';
 
 const MAX_MATCHES = 16;
+/** a plan with more category rules than this does not memoise its verdicts (masks stay small integers) */
+const MASK_RULES = 30;
+/** bounds on memo sizes, so that no sequence of queries can grow them without limit */
+const MAX_PLANS_PER_ROLE = 256;
+const MAX_VERDICTS = 4096;
+const MAX_HOST_LABELS = 128;
 const TIER_LOCKED = 1;
 const TIER_SITE = 3;
 const TIER_CATEGORY = 5;
@@ -38,13 +44,19 @@ interface CompiledRule {
   groups: ReadonlySet<string> | null;
   minAge: number;
   maxAge: number;
+  /** `who` also names groups or ages, so the person must be looked at (a plan only settles role and time) */
+  personal: boolean;
   /** bit per window index; -1 = always */
   windowMask: number;
   catLo: number;
   catHi: number;
   hasCategories: boolean;
+  /** `what` names categories and nothing else (most rules): matching is one mask test */
+  onlyCategories: boolean;
   sites: boolean;
   fileTypes: ReadonlySet<string> | null;
+  /** fileTypes holds '' (a path without an extension); saves hashing '' per decision */
+  emptyFileType: boolean;
   ipLiteral: boolean;
   belowMinimumAge: boolean;
   any: boolean;
@@ -59,6 +71,31 @@ interface CompiledRule {
   distinctClauses: readonly string[];
   /** how a decision names this rule when it beats it */
   superseded: SupersededRule;
+}
+
+/**
+ * The rules that one role can meet while one set of calendar windows is open, in precedence
+ * order: the rules whose roles and `when` admit them, worked out once per (role, open
+ * windows) instead of per rule per decision. Rules whose `who` also names groups or ages keep
+ * that part of the check at decision time (`personal`).
+ */
+interface RulePlan {
+  locked: CompiledRule[];
+  /** the category tier; bit i of a match mask stands for category[i] */
+  category: CompiledRule[];
+  /** site entry (see siteEntryRules) → its rules admitted here, nearest layer first */
+  siteLists: CompiledRule[][];
+  /** match mask → the category tier's answer, filled as masks are met (only when category.length <= MASK_RULES) */
+  verdicts: Map<number, CategoryVerdict>;
+}
+
+/** What the category tier decides for one set of matching rules: everything but the host. */
+interface CategoryVerdict {
+  rule: CompiledRule;
+  clauses: readonly string[];
+  circumvention: boolean;
+  supersedes: readonly SupersededRule[];
+  reason: string;
 }
 
 /** What the catalogue and the policy's site facts say about a host; one per engine, refilled per decision. */
@@ -132,10 +169,26 @@ export class PolicyEngine {
   private readonly categoryByRole: CompiledRule[][] = [];
   /** person.role as given → index of the role it is treated as */
   private readonly roleOfName = new Map<string, number>();
+  private lastRoleName: unknown = undefined;
+  private lastRoleIndex = -1;
+  private otherRoleName: unknown = undefined;
+  private otherRoleIndex = -1;
+  /** the rules naming each site, nearest layer first */
   private readonly siteRuleLists: CompiledRule[][];
-  private readonly siteRuleTable: SuffixTable;
-  private readonly siteFactTable: SuffixTable;
-  private readonly siteFacts: Array<{ catLo: number; catHi: number; minimumAge: number }>;
+  /**
+   * The policy's sites, those with facts and those that rules name, in one table: one pass over
+   * a host's suffixes finds both. Entry → its fact (or null) and its rule list (or -1).
+   */
+  private readonly siteTable: SuffixTable;
+  private readonly siteEntryFacts: Array<{ catLo: number; catHi: number; minimumAge: number } | null>;
+  private readonly siteEntryRules: Int32Array;
+  /** role index → open windows → plan (see RulePlan) */
+  private readonly plans: Array<Map<number, RulePlan>> = [];
+  /** the last plan asked for per role, as most queries in a row share the time */
+  private readonly lastPlanWindows: number[] = [];
+  private readonly lastPlan: Array<RulePlan | null> = [];
+  /** catalogue value → its policy category names, for hosts whose categories come from that value alone */
+  private readonly valueCategories: Array<readonly string[] | undefined>;
   private readonly valueLo: Int32Array;
   private readonly valueHi: Int32Array;
   private readonly valueMinAge: Int16Array;
@@ -155,11 +208,17 @@ export class PolicyEngine {
   private readonly hashes = new HostHashes();
   private readonly matchValues = new Int32Array(MAX_MATCHES);
   private readonly matchIdx = new Int32Array(MAX_MATCHES);
+  /** the site entries the last lookupHost matched, most specific first */
+  private readonly siteMatches = new Int32Array(MAX_HOST_LABELS);
+  private readonly siteMatchIdx = new Int32Array(MAX_HOST_LABELS);
+  private siteMatchCount = 0;
   private readonly facts: HostFacts = { catLo: 0, catHi: 0, minimumAge: -1, value: -1, valueCount: 0, values: new Int32Array(MAX_MATCHES), entryIndex: -1 };
   /** the category rules that matched in the last categoryVerdict, in rule order */
   private readonly matched: CompiledRule[] = [];
   private matchedCount = 0;
-  /** the time of the last calendar question and its answer (see isOpen) */
+  /** bit i set when the last categoryVerdict matched plan.category[i] (valid when the plan has at most MASK_RULES) */
+  private matchedMask = 0;
+  /** the time of the last calendar question and its answer (see windowsAt) */
   private windowsTime = Number.NaN;
   private windowsOpen = 0;
 
@@ -212,9 +271,9 @@ export class PolicyEngine {
       this.valueMinAge[v] = catalogue.valueMinimumAge(v);
     }
 
+    this.valueCategories = new Array(values);
     // The policy's own site facts (minimum ages, extra categories) refine the catalogue.
-    const factEntries: Array<readonly [string, number, boolean]> = [];
-    this.siteFacts = [];
+    const factByHost = new Map<string, { catLo: number; catHi: number; minimumAge: number }>();
     for (const [site, fact] of Object.entries(policy.sites)) {
       let lo = 0;
       let hi = 0;
@@ -225,10 +284,9 @@ export class PolicyEngine {
           hi |= mask[1];
         }
       }
-      factEntries.push([site.toLowerCase(), this.siteFacts.length, false]);
-      this.siteFacts.push({ catLo: lo, catHi: hi, minimumAge: fact.minimumAge ?? -1 });
+      // the last fact for a name wins
+      factByHost.set(site.toLowerCase(), { catLo: lo, catHi: hi, minimumAge: fact.minimumAge ?? -1 });
     }
-    this.siteFactTable = SuffixTable.build(factEntries);
 
     this.rules = policy.rules.map((rule) => this.compileRule(rule));
     this.lockedRules = this.rules.filter((r) => r.tier === TIER_LOCKED);
@@ -257,7 +315,11 @@ export class PolicyEngine {
       this.lockedByRole[index] = this.lockedRules.filter(admits);
       this.categoryByRole[index] = this.categoryRules.filter(admits);
     });
-    this.siteRuleTable = SuffixTable.build([...siteLists.keys()].map((host, i) => [host, i, false] as const));
+    const siteHosts = [...new Set([...factByHost.keys(), ...siteLists.keys()])];
+    const ruleListOf = new Map([...siteLists.keys()].map((host, i) => [host, i]));
+    this.siteEntryFacts = siteHosts.map((host) => factByHost.get(host) ?? null);
+    this.siteEntryRules = Int32Array.from(siteHosts, (host) => ruleListOf.get(host) ?? -1);
+    this.siteTable = SuffixTable.build(siteHosts.map((host, i) => [host, i, false] as const));
 
     this.safeSearchRules = policy.safeSearch.map((entry) => ({
       rule: this.compileRule({
@@ -369,12 +431,15 @@ export class PolicyEngine {
       groups: rule.who.groups ? new Set(rule.who.groups) : null,
       minAge: rule.who.minAge ?? -1,
       maxAge: rule.who.maxAge ?? 1000,
+      personal: rule.who.groups !== undefined || (rule.who.minAge ?? -1) >= 0 || (rule.who.maxAge ?? 1000) < 1000,
       windowMask,
       catLo: cat[0],
       catHi: cat[1],
       hasCategories: rule.what.categories !== undefined,
+      onlyCategories: false,
       sites: rule.what.sites !== undefined,
       fileTypes: rule.what.fileTypes ? new Set(rule.what.fileTypes) : null,
+      emptyFileType: rule.what.fileTypes?.includes('') === true,
       ipLiteral: rule.what.ipLiteral === true,
       belowMinimumAge: rule.what.belowMinimumAge === true,
       any: rule.what.any === true,
@@ -386,6 +451,7 @@ export class PolicyEngine {
       superseded: Object.freeze({ rule: rule.id, layer: rule.layerKind, action: rule.action }),
     };
     compiled.kind = ruleKind(compiled);
+    compiled.onlyCategories = compiled.hasCategories && !compiled.sites && compiled.fileTypes === null && !compiled.ipLiteral && !compiled.belowMinimumAge;
     return compiled;
   }
 
@@ -414,9 +480,10 @@ export class PolicyEngine {
 
   /** Does the rule's `what` cover this target? (every given condition must hold) */
   private matchesWhat(rule: CompiledRule, target: Target, facts: HostFacts, person: Person, siteMatched: boolean): boolean {
+    if (rule.onlyCategories) return (rule.catLo & facts.catLo) !== 0 || (rule.catHi & facts.catHi) !== 0;
     if (rule.sites && !siteMatched) return false;
     if (rule.hasCategories && (rule.catLo & facts.catLo) === 0 && (rule.catHi & facts.catHi) === 0) return false;
-    if (rule.fileTypes !== null && !rule.fileTypes.has(target.fileType)) return false;
+    if (rule.fileTypes !== null && (target.fileType === '' ? !rule.emptyFileType : !rule.fileTypes.has(target.fileType))) return false;
     if (rule.ipLiteral && target.ip === 0) return false;
     if (rule.belowMinimumAge) {
       // Unknown age counts as below: fail closed for the people the rule names.
@@ -427,18 +494,49 @@ export class PolicyEngine {
   }
 
   /**
-   * Is the rule's `when` open at this time? The calendar's answer for the last time asked is kept,
-   * since a decision asks for one time several times.
+   * The calendar windows open at `at`; the answer for the last time asked is kept, since queries
+   * in a row mostly share their time.
    * NOTE: a method and two fields rather than a closure per decision: under tsx every closure
    * created in a hot path also gets its name set with defineProperty, which cost a quarter of a decision.
    */
-  private isOpen(rule: CompiledRule, at: number): boolean {
-    if (rule.windowMask === -1) return true;
+  private windowsAt(at: number): number {
     if (at !== this.windowsTime) {
       this.windowsOpen = this.calendar ? this.calendar.windowsAt(at) : 0;
       this.windowsTime = at;
     }
-    return (rule.windowMask & this.windowsOpen) !== 0;
+    return this.windowsOpen;
+  }
+
+  /** The rules a role can meet while `windows` are open (see RulePlan); built on first use. */
+  private planFor(roleIndex: number, windows: number): RulePlan {
+    if (this.lastPlanWindows[roleIndex] === windows) {
+      const last = this.lastPlan[roleIndex];
+      if (last) return last;
+    }
+    let byWindows = this.plans[roleIndex];
+    if (byWindows === undefined) {
+      byWindows = new Map();
+      this.plans[roleIndex] = byWindows;
+    }
+    let plan = byWindows.get(windows);
+    if (plan === undefined) {
+      // a rule is open when it has no `when` or one of its windows is open; lockedByRole and
+      // categoryByRole already hold only the rules whose roles admit this one
+      const open = (r: CompiledRule) => r.windowMask === -1 || (r.windowMask & windows) !== 0;
+      const roleBit = 1 << roleIndex;
+      const admits = (r: CompiledRule) => (r.roleMask === 0 || (r.roleMask & roleBit) !== 0) && open(r);
+      plan = {
+        locked: this.lockedByRole[roleIndex]!.filter(open),
+        category: this.categoryByRole[roleIndex]!.filter(open),
+        siteLists: Array.from(this.siteEntryRules, (list) => (list < 0 ? [] : this.siteRuleLists[list]!.filter(admits))),
+        verdicts: new Map(),
+      };
+      // a calendar has few distinct sets of open windows; the bound only guards against the unforeseen
+      if (byWindows.size < MAX_PLANS_PER_ROLE) byWindows.set(windows, plan);
+    }
+    this.lastPlanWindows[roleIndex] = windows;
+    this.lastPlan[roleIndex] = plan;
+    return plan;
   }
 
   /** hashed: `this.hashes` already holds the host's suffix hashes (normaliseTarget filled them) */
@@ -450,23 +548,31 @@ export class PolicyEngine {
     facts.value = -1;
     facts.valueCount = 0;
     facts.entryIndex = -1;
+    this.siteMatchCount = 0;
     if (target.host === '') return facts;
     if (target.ip !== 0) {
       const value = this.catalogue.lookupIp(target.host);
       if (value >= 0) this.addValue(facts, value, -1);
     } else {
       if (!hashed) hashHostSuffixes(target.host, this.hashes);
-      const count = this.catalogue.lookupHost(this.hashes, this.matchValues, this.matchIdx);
+      // normaliseTarget started this lookup (prepare); decideTarget's targets start it here
+      const count = this.catalogue.table.lookupPrepared(this.hashes, this.matchValues, this.matchIdx);
       for (let i = 0; i < count; i++) this.addValue(facts, this.matchValues[i]!, this.matchIdx[i]!);
-      if (this.siteFactTable.size > 0) {
-        const n = this.siteFactTable.lookup(this.hashes, this.matchValues, this.matchIdx);
-        for (let i = 0; i < n; i++) {
-          const fact = this.siteFacts[this.matchValues[i]!]!;
+      // the policy names few sites, and the table's filter rules most hosts out without a lookup
+      if (this.siteTable.size > 0 && this.siteTable.mayHold(this.hashes)) {
+        const n = this.siteTable.lookup(this.hashes, this.siteMatches, this.siteMatchIdx);
+        this.siteMatchCount = n;
+        // NOTE: at most MAX_MATCHES facts count, as when facts had a table of their own
+        let seen = 0;
+        for (let i = 0; i < n && seen < MAX_MATCHES; i++) {
+          const fact = this.siteEntryFacts[this.siteMatches[i]!];
+          if (fact === null || fact === undefined) continue;
           facts.catLo |= fact.catLo;
           facts.catHi |= fact.catHi;
           // The policy's own minimum age replaces the catalogue's for that site.
-          if (fact.minimumAge >= 0 && i === 0) facts.minimumAge = fact.minimumAge;
+          if (fact.minimumAge >= 0 && seen === 0) facts.minimumAge = fact.minimumAge;
           else if (fact.minimumAge > facts.minimumAge) facts.minimumAge = fact.minimumAge;
+          seen++;
         }
       }
     }
@@ -491,7 +597,7 @@ export class PolicyEngine {
   }
 
   decide(query: DecisionQuery): Decision {
-    const target = normaliseTarget(query.url, this.hashes);
+    const target = normaliseTarget(query.url, this.hashes, this.catalogue.table);
     return this.decideWith(query, target, true);
   }
 
@@ -501,19 +607,19 @@ export class PolicyEngine {
 
   private decideWith(query: DecisionQuery, target: Target, hashed: boolean): Decision {
     const person = query.person;
-    const roleIndex = this.roleOfName.get(person.role);
-    if (roleIndex === undefined) return this.invalid(target, `unknown role \`${person.role}\``);
+    const roleIndex = this.roleIndexOf(person.role);
+    if (roleIndex < 0) return this.invalid(target, `unknown role \`${person.role}\``);
     if (target.error !== '') return this.invalid(target, `the address cannot be understood: ${target.error}`);
     if (!Number.isFinite(query.at)) return this.invalid(target, 'the time of the request is not valid');
     const roleBit = 1 << roleIndex;
     const facts = this.lookupHost(target, hashed);
-    const at = query.at;
+    const plan = this.planFor(roleIndex, this.windowsAt(query.at));
 
     // 1. legal and locked rules
-    const locked = this.lockedByRole[roleIndex]!;
+    const locked = plan.locked;
     for (let i = 0; i < locked.length; i++) {
       const rule = locked[i]!;
-      if (!this.appliesTo(rule, roleBit, person) || !this.isOpen(rule, at)) continue;
+      if (rule.personal && !this.appliesTo(rule, roleBit, person)) continue;
       const siteMatched = rule.sites ? this.hostInSites(target, rule) : false;
       if (this.matchesWhat(rule, target, facts, person, siteMatched)) {
         return this.fromRule(rule, target, facts, rule.source.legal ? 'block.legal' : null, NO_SUPERSEDED, null);
@@ -537,15 +643,22 @@ export class PolicyEngine {
       );
     }
 
-    // 3. site rules, nearest layer first
-    if (this.siteRuleTable.size > 0 && target.ip === 0 && target.host !== '') {
-      const n = this.siteRuleTable.lookup(this.hashes, this.matchValues, this.matchIdx);
+    // 3. site rules, nearest layer first (lookupHost found the policy's sites the host is under)
+    const siteCount = this.siteMatchCount;
+    if (siteCount > 0) {
       // Entries arrive most specific first; the first applicable rule of the most specific site wins.
-      for (let i = 0; i < n; i++) {
-        for (const rule of this.siteRuleLists[this.matchValues[i]!]!) {
-          if (!this.appliesTo(rule, roleBit, person) || !this.isOpen(rule, at)) continue;
+      // NOTE: at most MAX_MATCHES sites with rules count, as when they had a table of their own
+      let seen = 0;
+      for (let i = 0; i < siteCount && seen < MAX_MATCHES; i++) {
+        const entry = this.siteMatches[i]!;
+        if (this.siteEntryRules[entry]! < 0) continue;
+        seen++;
+        const rules = plan.siteLists[entry]!;
+        for (let j = 0; j < rules.length; j++) {
+          const rule = rules[j]!;
+          if (rule.personal && !this.appliesTo(rule, roleBit, person)) continue;
           if (!this.matchesWhat(rule, target, facts, person, true)) continue;
-          const supersedes = this.categoryVerdict(roleIndex, roleBit, person, target, facts, at) ? this.supersededBy(rule.action) : NO_SUPERSEDED;
+          const supersedes = this.categoryVerdict(plan, roleBit, person, target, facts) ? this.supersededBy(rule.action) : NO_SUPERSEDED;
           return this.fromRule(rule, target, facts, null, supersedes, null);
         }
       }
@@ -556,7 +669,7 @@ export class PolicyEngine {
     if (grants && grants.grants.length > 0) {
       const grant = this.matchGrant(grants, target, facts, person, query.at);
       if (grant) {
-        const supersedes = this.categoryVerdict(roleIndex, roleBit, person, target, facts, at) ? this.supersededBy('allow') : NO_SUPERSEDED;
+        const supersedes = this.categoryVerdict(plan, roleBit, person, target, facts) ? this.supersededBy('allow') : NO_SUPERSEDED;
         return this.build(
           target,
           facts,
@@ -574,31 +687,32 @@ export class PolicyEngine {
     }
 
     // 5. category and other rules: most restrictive wins
-    const winner = this.categoryVerdict(roleIndex, roleBit, person, target, facts, at);
+    const winner = this.categoryVerdict(plan, roleBit, person, target, facts);
     if (winner !== null) {
-      const matched = this.matched;
-      const count = this.matchedCount;
-      let clauses = winner.distinctClauses;
-      let circumvention = false;
-      let sameAction = 0;
-      for (let i = 0; i < count; i++) {
-        const rule = matched[i]!;
-        if (rule.action !== winner.action) continue;
-        sameAction++;
-        if (rule.source.circumvention) circumvention = true;
-      }
-      if (sameAction > 1) {
-        // several rules agree: their clauses together, in rule order
-        const merged: string[] = [];
-        for (let i = 0; i < count; i++) {
-          const rule = matched[i]!;
-          if (rule.action !== winner.action) continue;
-          for (const clause of rule.clauses) if (!merged.includes(clause)) merged.push(clause);
+      let verdict: CategoryVerdict | undefined;
+      if (plan.category.length <= MASK_RULES) {
+        // the same rules matching give the same answer: worked out once per plan and mask
+        verdict = plan.verdicts.get(this.matchedMask);
+        if (verdict === undefined) {
+          verdict = this.categoryAnswer(winner);
+          if (plan.verdicts.size < MAX_VERDICTS) plan.verdicts.set(this.matchedMask, verdict);
         }
-        clauses = merged;
-      }
-      const supersedes = sameAction === count ? NO_SUPERSEDED : this.supersededBy(winner.action);
-      return this.fromRule(winner, target, facts, null, supersedes, clauses, circumvention);
+      } else verdict = this.categoryAnswer(winner);
+      const rule = verdict.rule;
+      const action = rule.action;
+      return this.build(
+        target,
+        facts,
+        action === 'log' ? 'allow' : action,
+        rule.kind,
+        rule.source.id,
+        rule.source.layerId,
+        verdict.clauses,
+        verdict.reason,
+        verdict.circumvention,
+        null,
+        verdict.supersedes,
+      );
     }
 
     // 6. default
@@ -616,6 +730,46 @@ export class PolicyEngine {
       null,
       NO_SUPERSEDED,
     );
+  }
+
+  /** The category tier's answer from the rules of the last categoryVerdict, whose winner is `winner`. */
+  private categoryAnswer(winner: CompiledRule): CategoryVerdict {
+    const matched = this.matched;
+    const count = this.matchedCount;
+    let clauses = winner.distinctClauses;
+    let circumvention = false;
+    let sameAction = 0;
+    for (let i = 0; i < count; i++) {
+      const rule = matched[i]!;
+      if (rule.action !== winner.action) continue;
+      sameAction++;
+      if (rule.source.circumvention) circumvention = true;
+    }
+    if (sameAction > 1) {
+      // several rules agree: their clauses together, in rule order
+      const merged: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const rule = matched[i]!;
+        if (rule.action !== winner.action) continue;
+        for (const clause of rule.clauses) if (!merged.includes(clause)) merged.push(clause);
+      }
+      clauses = Object.freeze(merged);
+    }
+    const supersedes = sameAction === count ? NO_SUPERSEDED : Object.freeze(this.supersededBy(winner.action));
+    return { rule: winner, clauses, circumvention, supersedes, reason: this.reasonOf(winner, supersedes) };
+  }
+
+  /** person.role → role index, -1 when unknown; the last two names asked are kept (most traffic alternates few roles) */
+  private roleIndexOf(name: string): number {
+    if (name === this.lastRoleName) return this.lastRoleIndex;
+    if (name === this.otherRoleName) return this.otherRoleIndex;
+    const index = this.roleOfName.get(name);
+    if (index === undefined) return -1;
+    this.otherRoleName = this.lastRoleName;
+    this.otherRoleIndex = this.lastRoleIndex;
+    this.lastRoleName = name;
+    this.lastRoleIndex = index;
+    return index;
   }
 
   /** the rules of the last categoryVerdict whose action differs from `action`, as a decision names them */
@@ -638,23 +792,26 @@ export class PolicyEngine {
   }
 
   /**
-   * Every category rule that covers the person, the time and the target goes into `matched`
-   * (in rule order, `matchedCount` of them); returns the most restrictive one (the first of
-   * equals), or null when none matched.
+   * Every category rule of the plan that covers the person and the target goes into `matched`
+   * (in rule order, `matchedCount` of them, and as bits of `matchedMask`); returns the most
+   * restrictive one (the first of equals), or null when none matched.
    */
-  private categoryVerdict(roleIndex: number, roleBit: number, person: Person, target: Target, facts: HostFacts, at: number): CompiledRule | null {
+  private categoryVerdict(plan: RulePlan, roleBit: number, person: Person, target: Target, facts: HostFacts): CompiledRule | null {
     let winner: CompiledRule | null = null;
     let count = 0;
-    const rules = this.categoryByRole[roleIndex]!;
+    let mask = 0;
+    const rules = plan.category;
     const matched = this.matched;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      if (!this.appliesTo(rule, roleBit, person) || !this.isOpen(rule, at)) continue;
+      if (rule.personal && !this.appliesTo(rule, roleBit, person)) continue;
       if (!this.matchesWhat(rule, target, facts, person, false)) continue;
       matched[count++] = rule;
+      mask |= 1 << i;
       if (winner === null || rule.rank > winner.rank) winner = rule;
     }
     this.matchedCount = count;
+    this.matchedMask = mask;
     return winner;
   }
 
@@ -694,11 +851,6 @@ export class PolicyEngine {
   ): Decision {
     const action = rule.action;
     const kind = kindOverride ?? rule.kind;
-    let reason = rule.source.reason;
-    if (supersedes.length > 0) {
-      const beaten = supersedes.map((s) => `${s.layer} rule \`${s.rule}\` (${s.action})`).join(', ');
-      reason += ` This ${rule.source.layerKind} rule takes precedence over the ${beaten}.`;
-    }
     return this.build(
       target,
       facts,
@@ -707,11 +859,21 @@ export class PolicyEngine {
       rule.source.id,
       rule.source.layerId,
       clauses ?? rule.clauses,
-      reason,
+      this.reasonOf(rule, supersedes),
       circumvention,
       null,
       supersedes,
     );
+  }
+
+  /** the rule's sentence, naming the rules it beat */
+  private reasonOf(rule: CompiledRule, supersedes: readonly SupersededRule[]): string {
+    let reason = rule.source.reason;
+    if (supersedes.length > 0) {
+      const beaten = supersedes.map((s) => `${s.layer} rule \`${s.rule}\` (${s.action})`).join(', ');
+      reason += ` This ${rule.source.layerKind} rule takes precedence over the ${beaten}.`;
+    }
+    return reason;
   }
 
   // NOTE: positional parameters rather than a `parts` object, and every field written out in the
@@ -783,21 +945,35 @@ export class PolicyEngine {
     const lo = facts.catLo;
     const hi = facts.catHi;
     if (lo === 0 && hi === 0) return NONE;
+    const value = facts.value;
+    if (value >= 0 && lo === this.valueLo[value] && hi === this.valueHi[value]) {
+      // the usual case: the categories are those of the one catalogue value matched
+      let names = this.valueCategories[value];
+      if (names === undefined) {
+        names = this.namesOfCategories(lo, hi);
+        this.valueCategories[value] = names;
+      }
+      return names;
+    }
     const wide = hi !== 0;
     const key = wide ? `${lo}:${hi}` : '';
     let names = wide ? this.categoryNameCacheWide.get(key) : this.categoryNameCache.get(lo);
     if (!names) {
-      const list: string[] = [];
-      for (let i = 0; i < this.categoryNames.length; i++) {
-        const word = i < 32 ? lo : hi;
-        if ((word >>> (i & 31)) & 1) list.push(this.categoryNames[i]!);
-      }
-      names = Object.freeze(list);
+      names = this.namesOfCategories(lo, hi);
       if (wide) {
         if (this.categoryNameCacheWide.size < 10_000) this.categoryNameCacheWide.set(key, names);
       } else if (this.categoryNameCache.size < 10_000) this.categoryNameCache.set(lo, names);
     }
     return names;
+  }
+
+  private namesOfCategories(lo: number, hi: number): readonly string[] {
+    const list: string[] = [];
+    for (let i = 0; i < this.categoryNames.length; i++) {
+      const word = i < 32 ? lo : hi;
+      if ((word >>> (i & 31)) & 1) list.push(this.categoryNames[i]!);
+    }
+    return Object.freeze(list);
   }
 
   private matchOf(target: Target, facts: HostFacts): Decision['match'] {

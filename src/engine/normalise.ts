@@ -8,7 +8,7 @@
 // plain path) that allocates nothing but the result, and the WHATWG `URL` parser for everything
 // else. The fast path only accepts input on which both agree (a property test checks it), so the
 // choice of path never changes an answer. Nothing here throws on any input.
-import { type HostHashes, hashHostSpan, hashHostSuffixes } from '../catalog/index.ts';
+import { type HostHashes, type SuffixTable, hashCheckedSpan, hashHostSpan, hashHostSuffixes } from '../catalog/index.ts';
 
 /** `http://youtube.com@evil.example/`: the host is `evil.example` */
 export const NOTE_USERINFO = 1;
@@ -73,12 +73,15 @@ export function noteNames(notes: number): string[] {
  * A raw URL (`https://…`), a CONNECT authority (`host:443`) or a bare host. With `hashes`, a
  * target whose host is a name (no error, not an IP literal) also leaves its suffix hashes there
  * (as `hashHostSuffixes(target.host, hashes)` would), so the catalogue lookup need not hash again;
- * for any other target what `hashes` holds afterwards is unspecified.
+ * for any other target what `hashes` holds afterwards is unspecified. With `table` as well, the
+ * table's lookup of those hashes is started (`SuffixTable.prepare`) as soon as the host is read,
+ * so that its memory reads overlap the parsing of the rest of the URL; the caller finishes it
+ * with `lookupPrepared`. Neither changes the Target.
  */
-export function normaliseTarget(raw: string, hashes?: HostHashes): Target {
+export function normaliseTarget(raw: string, hashes?: HostHashes, table?: SuffixTable): Target {
   if (typeof raw !== 'string') return failure('not a string', 0);
   if (raw.length > MAX_INPUT_LENGTH) return failure('input too long', 0);
-  const fast = fastTarget(raw, hashes);
+  const fast = fastTarget(raw, hashes, table);
   if (fast !== null) return fast;
   const t = normaliseTargetSlow(raw);
   if (hashes !== undefined && t.error === '' && t.ip === 0 && t.host !== '') hashHostSuffixes(t.host, hashes);
@@ -89,7 +92,7 @@ export function normaliseTarget(raw: string, hashes?: HostHashes): Target {
 export function normaliseHost(raw: string): Target {
   if (typeof raw !== 'string') return failure('not a string', 0);
   if (raw.length > MAX_INPUT_LENGTH) return failure('input too long', 0);
-  return fastHost(raw, 0, raw.length, undefined) ?? slowHost(raw);
+  return fastHost(raw, 0, raw.length, undefined, undefined) ?? slowHost(raw);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +145,29 @@ function scanPlainHost(s: string, start: number, n: number): number {
   return i + labels * LABEL_SHIFT;
 }
 
+/**
+ * After `hashCheckedSpan` accepted s[start:end) (characters and no empty label): the rest of what
+ * scanPlainHost requires of a name, from the label starts the hash recorded: host and labels not
+ * too long, no punycode label, and a last label that does not start with a digit (WHATWG reads
+ * such a host as an IPv4 literal, which scanPlainHost handles).
+ */
+function plainLabels(s: string, start: number, end: number, hashes: HostHashes): boolean {
+  if (end - start > MAX_HOST_LENGTH) return false;
+  const starts = hashes.starts;
+  const labels = hashes.count;
+  let labelEnd = end;
+  // starts[labels - 1] is the last label's start (suffixes are stored most specific first)
+  for (let k = labels - 1; k >= 0; k--) {
+    const labelStart = start + starts[k]!;
+    if (labelEnd - labelStart > MAX_LABEL_LENGTH) return false;
+    // NOTE: punycode labels go to the full parser, which validates them and flags the host as IDN
+    if (s.charCodeAt(labelStart) === 120 && s.charCodeAt(labelStart + 1) === 110 && s.charCodeAt(labelStart + 2) === 45 && s.charCodeAt(labelStart + 3) === 45) return false;
+    labelEnd = labelStart - 1;
+  }
+  const first = s.charCodeAt(start + starts[labels - 1]!);
+  return !(first >= 48 && first <= 57);
+}
+
 /** Four decimal parts 0–255 without leading zeros: the only IPv4 spelling that needs no rewriting. */
 function isPlainDottedQuad(s: string, start: number, end: number): boolean {
   let parts = 0;
@@ -177,7 +203,7 @@ function scanPort(s: string, i: number, n: number): number {
   return j * PORT_SHIFT + port;
 }
 
-function fastHost(s: string, start: number, n: number, hashes: HostHashes | undefined): Target | null {
+function fastHost(s: string, start: number, n: number, hashes: HostHashes | undefined, table: SuffixTable | undefined): Target | null {
   const scanned = scanPlainHost(s, start, n);
   if (scanned < 0) return null;
   const end = scanned & INDEX_MASK;
@@ -189,7 +215,10 @@ function fastHost(s: string, start: number, n: number, hashes: HostHashes | unde
     port = p % PORT_SHIFT;
   }
   const ip = scanned & HOST_IS_IP ? 4 : 0;
-  if (hashes !== undefined && ip === 0) hashHostSpan(s, start, end, Math.floor(scanned / LABEL_SHIFT), hashes);
+  if (hashes !== undefined && ip === 0) {
+    hashHostSpan(s, start, end, Math.floor(scanned / LABEL_SHIFT), hashes);
+    if (table !== undefined) table.prepare(hashes);
+  }
   return makeTarget(start === 0 && end === n ? s : s.slice(start, end), port, '', '', '', '', ip, 0, '');
 }
 
@@ -212,7 +241,7 @@ for (let c = 0; c < 128; c++) {
   QUERY_BAD[c] = c <= 32 || c === 127 || c === 34 || c === 35 || c === 39 || c === 60 || c === 62 ? 1 : 0;
 }
 
-function fastTarget(s: string, hashes: HostHashes | undefined): Target | null {
+function fastTarget(s: string, hashes: HostHashes | undefined, table: SuffixTable | undefined): Target | null {
   const n = s.length;
   let i: number;
   let scheme: string;
@@ -229,7 +258,7 @@ function fastTarget(s: string, hashes: HostHashes | undefined): Target | null {
       port = 443;
       i = 8;
     } else {
-      return fastHost(s, 0, n, hashes);
+      return fastHost(s, 0, n, hashes, table);
     }
   } else if (c0 === 119 && s.charCodeAt(1) === 115) {
     const c2 = s.charCodeAt(2);
@@ -242,25 +271,44 @@ function fastTarget(s: string, hashes: HostHashes | undefined): Target | null {
       port = 443;
       i = 6;
     } else {
-      return fastHost(s, 0, n, hashes);
+      return fastHost(s, 0, n, hashes, table);
     }
   } else {
     // no scheme: the clean case is an authority (`example.com:443`) or a bare host
-    return fastHost(s, 0, n, hashes);
+    return fastHost(s, 0, n, hashes, table);
   }
 
   const hostStart = i;
-  const scanned = scanPlainHost(s, i, n);
-  if (scanned < 0) return null;
-  const hostEnd = scanned & INDEX_MASK;
-  const ip = scanned & HOST_IS_IP ? 4 : 0;
-  i = hostEnd;
-  if (i < n && s.charCodeAt(i) === 58) {
-    const p = scanPort(s, i, n);
-    if (p < 0) return null;
-    port = p % PORT_SHIFT;
-    i = (p - port) / PORT_SHIFT;
+  let hostEnd = -1;
+  let ip: 0 | 4 = 0;
+  if (hashes !== undefined) {
+    // The usual shape, `scheme://host/…` with a plain name: the host is read once, right to left,
+    // checked and hashed in the same pass (the hash runs right to left anyway). Anything else
+    // (a port, an IP literal, a query or odd character right after the host) takes the scan below.
+    const slash = s.indexOf('/', hostStart);
+    const end = slash < 0 ? n : slash;
+    if (end > hostStart && hashCheckedSpan(s, hostStart, end, HOST_CHAR, hashes) > 0 && plainLabels(s, hostStart, end, hashes)) {
+      hostEnd = end;
+      i = end;
+    }
   }
+  if (hostEnd < 0) {
+    const scanned = scanPlainHost(s, i, n);
+    if (scanned < 0) return null;
+    hostEnd = scanned & INDEX_MASK;
+    ip = scanned & HOST_IS_IP ? 4 : 0;
+    i = hostEnd;
+    if (i < n && s.charCodeAt(i) === 58) {
+      const p = scanPort(s, i, n);
+      if (p < 0) return null;
+      port = p % PORT_SHIFT;
+      i = (p - port) / PORT_SHIFT;
+    }
+    if (hashes !== undefined && ip === 0) hashHostSpan(s, hostStart, hostEnd, Math.floor(scanned / LABEL_SHIFT), hashes);
+  }
+  // the table's memory reads start here and run while the path is parsed; if the path sends the
+  // URL to the full parser, that hashes again and the lookup starts over
+  if (table !== undefined && hashes !== undefined && ip === 0) table.prepare(hashes);
 
   // Path: printable ASCII that the WHATWG parser leaves as it is; dot segments (`/.`, `%2e`),
   // backslashes and fragments go to the full parser.
@@ -313,7 +361,6 @@ function fastTarget(s: string, hashes: HostHashes | undefined): Target | null {
     if (segSpecial) fileType = fileTypeOf(path);
     else if (lastDot > segStart && lastDot < pathEnd - 1) fileType = extension(s, lastDot + 1, pathEnd);
   }
-  if (hashes !== undefined && ip === 0) hashHostSpan(s, hostStart, hostEnd, Math.floor(scanned / LABEL_SHIFT), hashes);
   return makeTarget(s.slice(hostStart, hostEnd), port, scheme, path, query, fileType, ip, 0, '');
 }
 
