@@ -26,12 +26,11 @@ export function hrefFor(page: string, params: Record<string, string | number | n
 
 export function navigate(page: string, params: Record<string, string | number | null | undefined> = {}, options: { replace?: boolean } = {}): void {
   const href = hrefFor(page, params);
-  if (options.replace) {
-    history.replaceState(null, '', href);
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
-  } else {
-    window.location.hash = href.slice(1);
-  }
+  // Setting location.hash would announce the change a task later, so a control whose state comes
+  // from the route (a radio button) would flick back first; change history and announce at once.
+  if (options.replace) history.replaceState(null, '', href);
+  else history.pushState(null, '', href);
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
 }
 
 export function useRoute(): Route {
