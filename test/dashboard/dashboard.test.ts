@@ -163,6 +163,8 @@ describe('the dashboard', { skip }, () => {
     await row.getByLabel('Reason for revoking').fill('the lesson was moved to Thursday');
     await row.getByRole('button', { name: 'Revoke', exact: true }).click();
     await head.getByText('The override of facebook.com for Class 6S was revoked.').waitFor();
+    // The list reloads after the message: wait for the table to go (it stays if the override does).
+    await head.getByRole('region', { name: 'Overrides table' }).waitFor({ state: 'detached', timeout: 5_000 });
     assert.equal(await head.getByRole('region', { name: 'Overrides table' }).count(), 0, 'no override is in force');
     await head.getByLabel('All, with past ones').check();
     assert.match(await head.getByRole('region', { name: 'Overrides table' }).locator('tbody tr', { hasText: 'facebook.com' }).innerText(), /Revoked/);
