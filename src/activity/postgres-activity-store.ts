@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { DecisionEvent } from '../engine/index.ts';
 import { HedgerowError } from '../errors/index.ts';
-import { openPostgresPool, postgresRowToEvent, runPostgresMigrations, type PostgresRow } from '../store/index.ts';
+import { inPostgresTransaction, openPostgresPool, postgresRowToEvent, runPostgresMigrations, type PostgresRow } from '../store/index.ts';
 import { csvHeader, csvRecord } from './activity-csv.ts';
 import { HOUR_MS, aggregateOf, countSpans, liveRows, overviewOf, type CountRow } from './activity-counts.ts';
 import { CSV_CHUNK_ROWS, encodeCursor, matchesNothing, normaliseFilter, subdomainPattern, type NormalFilter } from './activity-filter.ts';
@@ -169,18 +169,9 @@ export class PostgresActivityStore implements ActivityStore {
     return rows;
   }
 
-  private async snapshot(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  /** A consistent read of several queries. */
+  private snapshot(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    return inPostgresTransaction(this.pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work);
   }
 
   async close(): Promise<void> {

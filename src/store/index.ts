@@ -14,6 +14,7 @@ export {
   postgresRowToEvent,
   countsSelect,
   openPostgresPool,
+  inPostgresTransaction,
   type PostgresEventStoreOptions,
   type PostgresRow,
 } from './postgres-event-store.ts';

@@ -118,6 +118,21 @@ export function openPostgresPool(url: string, poolSize: number): pg.Pool {
   return pool;
 }
 
+/** Runs `work` on one pooled connection inside `begin` … COMMIT, rolling back on failure. */
+export async function inPostgresTransaction(pool: pg.Pool, begin: string, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    await work(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 export class PostgresEventStore implements EventStoreBackend {
   readonly pool: pg.Pool;
   readonly migrations: MigrationReport;
@@ -235,18 +250,8 @@ export class PostgresEventStore implements EventStoreBackend {
     });
   }
 
-  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    return inPostgresTransaction(this.pool, 'BEGIN', work);
   }
 
   async close(): Promise<void> {
