@@ -10,9 +10,31 @@ interface FieldProps {
   className?: string;
 }
 
-function describedBy(hintId: string, problemId: string, hint: unknown, problem: unknown): string | undefined {
-  const ids = [hint ? hintId : '', problem ? problemId : ''].filter(Boolean).join(' ');
-  return ids || undefined;
+/** The label, hint and problem around one control, and the attributes that tie them to it. */
+function FieldFrame({ label, hint, problem, className, control }: FieldProps & { control(id: string, aria: ControlAria): ReactNode }) {
+  const id = useId();
+  const describedBy = [hint ? `${id}-hint` : '', problem ? `${id}-problem` : ''].filter(Boolean).join(' ');
+  return (
+    <div className={`field ${className ?? ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      {control(id, { 'aria-invalid': problem ? true : undefined, 'aria-describedby': describedBy || undefined })}
+      {problem ? (
+        <p className="field-problem" id={`${id}-problem`}>
+          {problem}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+interface ControlAria {
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
 }
 
 export function TextField({
@@ -24,29 +46,11 @@ export function TextField({
   onValue,
   ...rest
 }: FieldProps & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'> & { value: string; onValue(value: string): void }) {
-  const id = useId();
   return (
-    <div className={`field ${className ?? ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      <input
-        id={id}
-        value={value}
-        onChange={(e: ChangeEvent<HTMLInputElement>) => onValue(e.target.value)}
-        aria-invalid={problem ? true : undefined}
-        aria-describedby={describedBy(`${id}-hint`, `${id}-problem`, hint, problem)}
-        {...rest}
-      />
-      {problem ? (
-        <p className="field-problem" id={`${id}-problem`}>
-          {problem}
-        </p>
-      ) : null}
-    </div>
+    <FieldFrame
+      {...{ label, hint, problem, className }}
+      control={(id, aria) => <input id={id} value={value} onChange={(e: ChangeEvent<HTMLInputElement>) => onValue(e.target.value)} {...aria} {...rest} />}
+    />
   );
 }
 
@@ -59,29 +63,8 @@ export function TextArea({
   onValue,
   ...rest
 }: FieldProps & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'value' | 'onChange'> & { value: string; onValue(value: string): void }) {
-  const id = useId();
   return (
-    <div className={`field ${className ?? ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      <textarea
-        id={id}
-        value={value}
-        onChange={(e) => onValue(e.target.value)}
-        aria-invalid={problem ? true : undefined}
-        aria-describedby={describedBy(`${id}-hint`, `${id}-problem`, hint, problem)}
-        {...rest}
-      />
-      {problem ? (
-        <p className="field-problem" id={`${id}-problem`}>
-          {problem}
-        </p>
-      ) : null}
-    </div>
+    <FieldFrame {...{ label, hint, problem, className }} control={(id, aria) => <textarea id={id} value={value} onChange={(e) => onValue(e.target.value)} {...aria} {...rest} />} />
   );
 }
 
@@ -103,36 +86,20 @@ export function SelectField({
     /** the text of a first, empty choice (`Any`), or none */
     empty?: string;
   }) {
-  const id = useId();
   return (
-    <div className={`field ${className ?? ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      <select
-        id={id}
-        value={value}
-        onChange={(e) => onValue(e.target.value)}
-        aria-invalid={problem ? true : undefined}
-        aria-describedby={describedBy(`${id}-hint`, `${id}-problem`, hint, problem)}
-        {...rest}
-      >
-        {empty !== undefined ? <option value="">{empty}</option> : null}
-        {options.map((option) => (
-          <option key={option.id} value={option.id}>
-            {option.title}
-          </option>
-        ))}
-      </select>
-      {problem ? (
-        <p className="field-problem" id={`${id}-problem`}>
-          {problem}
-        </p>
-      ) : null}
-    </div>
+    <FieldFrame
+      {...{ label, hint, problem, className }}
+      control={(id, aria) => (
+        <select id={id} value={value} onChange={(e) => onValue(e.target.value)} {...aria} {...rest}>
+          {empty !== undefined ? <option value="">{empty}</option> : null}
+          {options.map((option) => (
+            <option key={option.id} value={option.id}>
+              {option.title}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
