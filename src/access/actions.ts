@@ -28,6 +28,21 @@ export const ACTIONS = {
   'quarantine.challenge': 'challenge the stopping of mail you sent or were sent',
   'quarantine.read-content': 'read the content of stopped mail once it has been challenged (audited)',
   'quarantine.release': 'release (reinject) or delete stopped mail',
+  'requests.create': 'ask for a site to be unblocked, report a site, tell a teacher, report a contact attempt, and follow your own',
+  'requests.review': 'review unblock requests and recommend a decision (the e-safety team, 8.4)',
+  'requests.decide': 'approve or decline unblock requests with a scope and a duration (the headteacher, 8.5)',
+  'reports.handle': 'handle site reports, accidental-access, tell-a-teacher and contact-attempt reports routed to you',
+  'register.read': 'read and export the register of what is allowed or blocked and why, and the overblocking figures',
+  'incidents.report': 'open an incident (cyber-bullying, conduct) and add evidence to a case you opened',
+  'incidents.manage': 'read and manage incident cases, evidence and next steps (every view audited)',
+  'sanctions.read': 'see circumvention sanction proposals and sanctions in force',
+  'sanctions.decide': 'impose, decline or lift a supervised-only sanction (8.2)',
+  'supervision.open': 'open and close a supervised session for a pupil under a supervised-only sanction',
+  'alerts.read': 'see safeguarding alerts and mark them handled',
+  'compliance.self': 'acknowledge the policy, record your own training and online-presence self-checks',
+  'compliance.read': "see everyone's training, acknowledgement, review and filter-check records",
+  'compliance.manage': 'record training for others, run filter checks and mark the policy reviewed',
+  'reports.governors': "produce the governors' termly report and the annual review evidence pack",
 } as const;
 
 export type Action = keyof typeof ACTIONS;

@@ -4,6 +4,11 @@
 // none, and the result says which ran; a failure comes back as a value, not a throw.
 import { Migrator, type Kysely, type Migration as KyselyMigration, type MigrationProvider } from 'kysely';
 import { HedgerowError } from '../errors/index.ts';
+import { migration007 } from './migrations/007-requests.ts';
+import { migration008 } from './migrations/008-incidents.ts';
+import { migration009 } from './migrations/009-sanctions.ts';
+import { migration010 } from './migrations/010-notifications-alerts.ts';
+import { migration011 } from './migrations/011-compliance.ts';
 
 export interface StoreMigration {
   /** stable, sortable name; never renamed once shipped */
@@ -176,6 +181,11 @@ export const storeMigrations: readonly StoreMigration[] = [
       await db.schema.createIndex('quarantine_challenges_message').on('quarantine_challenges').column('quarantine_id').execute();
     },
   },
+  migration007,
+  migration008,
+  migration009,
+  migration010,
+  migration011,
 ];
 
 export async function migrate(db: Kysely<any>, migrations: readonly StoreMigration[] = storeMigrations): Promise<MigrateResult> {

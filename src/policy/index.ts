@@ -9,3 +9,4 @@ export { parseZonedTime, zoneOffsetMs } from './zoned-time.ts';
 export { policyCoverage, formatCoverage, type ClauseCoverage } from './coverage.ts';
 export { resolveMailPolicy, MAIL_RULE_DEFAULTS, type ResolvedMailPolicy, type ResolvedMailRule, type ResolvedSignalOverride } from './mail-resolve.ts';
 export { MAIL_RULE_IDS, type MailRuleId, type MailAction, type MailSection } from './mail-schema.ts';
+export * from './workflows/index.ts';

@@ -9,6 +9,7 @@ import type { Calendar, CategoryDef, ClauseInfo, LayerFile, Rule, SiteFact, Who 
 import { compileCalendarProblems } from './calendar.ts';
 import { resolveAccess, type ResolvedAccess } from './resolve-access.ts';
 import { resolveMailPolicy, type ResolvedMailPolicy } from './mail-resolve.ts';
+import { resolveWorkflows, type ResolvedWorkflows } from './workflows/index.ts';
 
 export interface ResolvedRule extends Rule {
   /** the layer's id (`telford-council`) and kind (`council`) */
@@ -45,6 +46,8 @@ export interface ResolvedPolicy {
   monitoringPurposes: ResolvedAccess['monitoringPurposes'];
   /** the mail section merged across layers; null when no layer has one */
   mail: ResolvedMailPolicy | null;
+  /** the workflow sections merged across layers */
+  workflows: ResolvedWorkflows;
 }
 
 export interface ResolveResult {
@@ -152,6 +155,7 @@ export function resolvePolicy(chain: LayerChain): ResolveResult {
     access,
     monitoringPurposes,
     mail: resolveMailPolicy(layers, clauses, problems),
+    workflows: resolveWorkflows(layers, { roles: new Set(Object.keys(roles)), roleSets: new Set(Object.keys(roleSets)), categories: new Set(Object.keys(categories)) }, problems),
   };
 
   checkReferences(policy, layers, problems, calendarSource?.layer ?? null);

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { accessLayerFields } from './access-schema.ts';
 import { mailSchema } from './mail-schema.ts';
+import { workflowsSchema } from './workflows/workflows-schema.ts';
 
 const id = z
   .string()
@@ -192,6 +193,8 @@ export const layerSchema = z.strictObject({
   ...accessLayerFields,
   /** the mail filter's rules and the out-of-office and calendar checks */
   mail: mailSchema.optional(),
+  /** the workflows the policy names: requests, reports, incidents, sanctions, alerts, compliance */
+  workflows: workflowsSchema.optional(),
 });
 
 export type LayerFile = z.infer<typeof layerSchema>;

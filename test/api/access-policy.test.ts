@@ -20,12 +20,12 @@ test('docs/access.md is what scripts/access-doc.ts prints from the reference pol
   assert.equal(readFileSync(join(root, 'docs/access.md'), 'utf8'), renderAccessDoc());
 });
 
-test('a governor sees the policy and aggregate reports only, never a named child (1.1)', () => {
-  assert.deepEqual(reference.actionsOf('governor'), ['session.self', 'policy.read', 'reports.aggregate']);
+test('a governor sees the policy, aggregate reports and the governors\' report only, never a named child (1.1)', () => {
+  assert.deepEqual(reference.actionsOf('governor'), ['session.self', 'policy.read', 'reports.aggregate', 'compliance.self', 'reports.governors']);
 });
 
-test('a pupil sees only their own decisions', () => {
-  assert.deepEqual(reference.actionsOf('pupil'), ['session.self', 'activity.read.own']);
+test('a pupil sees only their own decisions and may only make requests and reports (7.8, 8.4)', () => {
+  assert.deepEqual(reference.actionsOf('pupil'), ['session.self', 'activity.read.own', 'requests.create']);
 });
 
 test('a teacher grants to their own classes but cannot read staff browsing, edit the policy or read the audit log', () => {
