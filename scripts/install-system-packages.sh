@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # System programs the tests drive for real: dig (DNS filter), curl (proxy), OpenLDAP (proxy
 # authentication), Chromium (block page and dashboard in a browser), PostgreSQL (store), Postfix,
-# swaks and ClamAV's clamd (mail filter). Debian packages only.
+# swaks and ClamAV's clamd (mail filter), poppler-utils (pdftoppm: the report PDFs turned into pages).
+# Debian packages only.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(dnsutils curl openssl slapd ldap-utils chromium postgresql postfix swaks clamav-daemon)
+packages=(dnsutils curl openssl slapd ldap-utils chromium postgresql postfix swaks clamav-daemon poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -17,6 +17,14 @@ import { PeoplePage } from './people-page.tsx';
 import { SettingsPage } from './settings-page.tsx';
 import { AuditPage } from './audit-page.tsx';
 import { ReportsPage } from './reports-page.tsx';
+import { RequestsPage } from './requests-page.tsx';
+import { InboxNavLabel, InboxPage } from './inbox-page.tsx';
+import { AlertsPage } from './alerts-page.tsx';
+import { IncidentsPage } from './incidents-page.tsx';
+import { SanctionsPage } from './sanctions-page.tsx';
+import { CompliancePage } from './compliance-page.tsx';
+import { AcknowledgePage } from './acknowledge-page.tsx';
+import { GovernorsPage } from './governors-page.tsx';
 
 function pageBody(page: PageInfo, route: Route): ReactNode {
   switch (page.id) {
@@ -36,6 +44,22 @@ function pageBody(page: PageInfo, route: Route): ReactNode {
       return <AuditPage route={route} />;
     case 'reports':
       return <ReportsPage route={route} />;
+    case 'requests':
+      return <RequestsPage route={route} />;
+    case 'inbox':
+      return <InboxPage route={route} />;
+    case 'alerts':
+      return <AlertsPage route={route} />;
+    case 'incidents':
+      return <IncidentsPage route={route} />;
+    case 'sanctions':
+      return <SanctionsPage route={route} />;
+    case 'compliance':
+      return <CompliancePage route={route} />;
+    case 'acknowledge':
+      return <AcknowledgePage />;
+    case 'governors':
+      return <GovernorsPage route={route} />;
     default:
       return null;
   }
@@ -129,7 +153,7 @@ export function Shell({ session, route, onSignedOut }: { session: Session; route
           {pages.map((page) => (
             <li key={page.id}>
               <a href={hrefFor(page.id)} aria-current={page.id === current?.id ? 'page' : undefined}>
-                {page.navLabel}
+                {page.id === 'inbox' ? <InboxNavLabel label={page.navLabel} /> : page.navLabel}
               </a>
             </li>
           ))}

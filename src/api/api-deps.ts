@@ -3,7 +3,10 @@
 import type { AuditLog, StoreDatabase } from '../db/index.ts';
 import type { ActivityStore } from '../activity/index.ts';
 import { AuthService } from '../auth/index.ts';
-import type { BlockPageReports } from '../cases/index.ts';
+import type { AlertRouteDeps, IncidentRouteDeps, RequestsWorkflow, SanctionRouteDeps } from '../cases/index.ts';
+import type { ComplianceDeps } from '../compliance/index.ts';
+import type { NotificationRouteDeps } from '../notify/index.ts';
+import type { ReportingDeps } from '../reporting/index.ts';
 import type { HedgerowConfig } from '../config/index.ts';
 import type { PolicyEngine } from '../engine/index.ts';
 import { LdapAuthenticator, type LdapOptions, type PeopleStore } from '../identity/index.ts';
@@ -24,8 +27,8 @@ export interface ApiDeps {
   activity: ActivityStore;
   /** grants in the database; keeps the engine's GrantSet current */
   overrides: OverrideStore;
-  /** the block page's reports (open requests) */
-  reports: BlockPageReports;
+  /** unblock requests, reports and the register (src/cases/requests) */
+  requests: RequestsWorkflow;
   health(): HealthReport;
   config: HedgerowConfig;
   now(): number;
@@ -36,6 +39,17 @@ export interface ApiDeps {
   auth?: AuthService;
   /** the sealed mail quarantine, when the mail filter is configured */
   quarantine?: QuarantineRouteDeps;
+  /** the workflows' stores (inbox, incidents, sanctions, alerts, compliance, governors' reports) */
+  workflows?: WorkflowRouteDeps;
+}
+
+export interface WorkflowRouteDeps {
+  notifications: NotificationRouteDeps;
+  incidents: IncidentRouteDeps;
+  sanctions: SanctionRouteDeps;
+  alerts: AlertRouteDeps;
+  compliance: ComplianceDeps;
+  reporting: ReportingDeps;
 }
 
 const made = new WeakMap<ApiDeps, AuthService>();

@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import type { ApiDeps } from './api-deps.ts';
 import { mountApi, type MountOptions } from './mount-api.ts';
 import type { RouteSpec } from './route-spec.ts';
-import type { BlockPageReportKind, BlockPageReports } from '../cases/index.ts';
+import type { BlockFormKind, BlockFormResult, BlockPageForms } from '../cases/index.ts';
 import type { Decision, DecisionSink, Person } from '../engine/index.ts';
-import { decisionEvent, normaliseHost } from '../engine/index.ts';
+import { decisionEvent } from '../engine/index.ts';
+import { HedgerowError } from '../errors/index.ts';
 import { escapeHtml, renderBlockPage } from '../proxy/index.ts';
 import { renderPac } from './pac.ts';
 import { randomUUID } from 'node:crypto';
@@ -36,7 +37,8 @@ export interface HttpServiceOptions {
   decide(person: Person, url: string, at: number): Decision;
   isPupil(person: Person): boolean;
   timeZone(): string;
-  reports: BlockPageReports;
+  /** the block page's forms: their signed tickets, and unblock requests and reports from them */
+  blockForms: Pick<BlockPageForms, 'ticket' | 'receive'>;
   sink?: DecisionSink;
   health(): HealthReport;
   now?: () => number;
@@ -51,13 +53,13 @@ export function defaultDashboardDir(): string {
   return fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 }
 
-const kinds: Record<string, BlockPageReportKind> = {
+const kinds: Record<string, BlockFormKind> = {
   'request-access': 'request-access',
   accident: 'accident',
   'tell-teacher': 'tell-teacher',
 };
 
-const thanks: Record<BlockPageReportKind, { pupil: string; staff: string }> = {
+const thanks: Record<BlockFormKind, { pupil: string; staff: string }> = {
   'request-access': {
     pupil: 'Thank you. Your request has been sent to the e-safety team, and the headteacher will decide.',
     staff: 'Your request has been sent to the e-safety team for review; the headteacher makes the final decision. You will be told the outcome.',
@@ -80,11 +82,30 @@ function simplePage(title: string, body: string): string {
   );
 }
 
-function field(body: unknown, name: string): string {
-  if (typeof body !== 'object' || body === null) return '';
-  const value = (body as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : '';
-}
+const alreadySent: Record<BlockFormKind, string> = {
+  'request-access': 'This request was already sent. You do not need to send it again.',
+  accident: 'This was already reported. You do not need to send it again.',
+  'tell-teacher': 'This message was already sent. You do not need to send it again.',
+};
+
+/** Why a form was refused, in words for the person who sent it (and its HTTP status). */
+const refusals: Record<Exclude<BlockFormResult, { ok: true }>['problem'], { status: number; title: string; text: string }> = {
+  forged: {
+    status: 403,
+    title: 'This form could not be checked',
+    text: 'The form did not come from a page the school filter showed, or it was changed on the way. Go back to the blocked page, reload it and send the form again.',
+  },
+  malformed: {
+    status: 400,
+    title: 'This form could not be checked',
+    text: 'The form was damaged on the way. Go back to the blocked page, reload it and send the form again.',
+  },
+  expired: {
+    status: 400,
+    title: 'This page is too old',
+    text: 'The blocked page was shown too long ago for its forms to be used. Go back, reload the blocked page and send the form again.',
+  },
+};
 
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -127,25 +148,33 @@ export async function startHttpService(options: HttpServiceOptions): Promise<{ a
   app.post('/block/:kind', async (request, reply) => {
     const kind = kinds[(request.params as { kind: string }).kind];
     if (!kind) return reply.code(404).type('text/html').send(simplePage('Not found', '<p>There is no such form.</p>'));
-    const person = options.identify(request.ip);
-    const body = request.body;
-    const url = field(body, 'url');
-    const target = normaliseHost(field(body, 'host') || url);
-    options.reports.record({
-      at: now(),
-      kind,
-      person: person.id ?? null,
-      role: person.role,
-      clientIp: request.ip,
-      url,
-      host: target.host,
-      clauses: field(body, 'clauses').split(',').filter(Boolean).slice(0, 20),
-      categories: field(body, 'categories').split(',').filter(Boolean).slice(0, 20),
-      eventId: field(body, 'reference') || null,
-      message: field(body, 'message'),
-    });
-    const pupil = options.isPupil(person);
-    return reply.type('text/html').send(simplePage(pupil ? 'Thank you' : 'Recorded', `<p>${escapeHtml(pupil ? thanks[kind].pupil : thanks[kind].staff)}</p>`));
+    let result: BlockFormResult;
+    try {
+      result = await options.blockForms.receive({
+        kind,
+        fields: request.body,
+        clientIp: request.ip,
+        network: () => options.identify(request.ip),
+        decide: (person, url) => options.decide(person, url, now()),
+      });
+    } catch (error) {
+      if (error instanceof HedgerowError && error.code === 'HR_REQUESTS_INPUT') {
+        return reply.code(400).type('text/html').send(simplePage('The form is not complete', `<p>${escapeHtml(`The form could not be used: ${error.message}.`)} Go back to the blocked page and try again.</p>`));
+      }
+      // the store is down or failing: the person gets a page, the operator a line
+      process.stderr.write(`block-page form \`${kind}\` not recorded: ${error instanceof Error ? error.message : String(error)}\n`);
+      return reply
+        .code(503)
+        .type('text/html')
+        .send(simplePage('Not sent', '<p>Your form could not be recorded just now. Please try again in a moment, or tell a member of staff.</p>'));
+    }
+    if (!result.ok) {
+      const refusal = refusals[result.problem];
+      return reply.code(refusal.status).type('text/html').send(simplePage(refusal.title, `<p>${escapeHtml(refusal.text)}</p>`));
+    }
+    const pupil = options.isPupil(result.person);
+    const text = result.duplicate ? alreadySent[kind] : pupil ? thanks[kind].pupil : thanks[kind].staff;
+    return reply.type('text/html').send(simplePage(pupil ? 'Thank you' : 'Recorded', `<p>${escapeHtml(text)}</p>`));
   });
 
   // A browser sent here by the DNS filter's block answer asks for the blocked name itself.
@@ -160,9 +189,17 @@ export async function startHttpService(options: HttpServiceOptions): Promise<{ a
     const decision = options.decide(person, url, at);
     const reference = randomUUID();
     options.sink?.(decisionEvent({ point: 'dns', id: reference, at, person, clientIp: request.ip, decision, url }));
+    const host = decision.host || hostHeader;
+    let ticket: string | undefined;
+    try {
+      ticket = options.blockForms.ticket({ eventId: reference, person: person.id ?? null, role: person.role, groups: person.groups ?? [], url, host, categories: decision.categories, clauses: decision.clauses, at });
+    } catch {
+      // without a ticket the forms still work, on the network's identity
+      ticket = undefined;
+    }
     const html = renderBlockPage({
       url,
-      host: decision.host || hostHeader,
+      host,
       reason: decision.action === 'allow' ? 'This address was answered by the school filter.' : decision.reason,
       clauses: decision.clauses,
       categories: decision.categories,
@@ -171,6 +208,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<{ a
       pupil: options.isPupil(person),
       blockPageBaseUrl: `${options.publicUrl()}/block`,
       timeZone: options.timeZone(),
+      ...(ticket !== undefined ? { ticket } : {}),
     });
     return reply.code(403).type('text/html; charset=utf-8').send(html);
   });

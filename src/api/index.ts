@@ -3,7 +3,7 @@
 export { startHttpService, defaultDashboardDir, type HttpServiceOptions, type HealthReport } from './http-service.ts';
 export { renderPac, type PacOptions } from './pac.ts';
 export { defineRoute, type HttpMethod, type RouteContext, type RouteSpec, type SignedIn } from './route-spec.ts';
-export { authOf, type ApiDeps } from './api-deps.ts';
+export { authOf, type ApiDeps, type WorkflowRouteDeps } from './api-deps.ts';
 export { ApiError, toApiError, type ApiErrorBody, type ApiProblem } from './api-error.ts';
 export { mountApi, sessionOfRequest, setSessionCookie, clearSessionCookie, SESSION_COOKIE, DEFAULT_BODY_LIMIT, type MountOptions } from './mount-api.ts';
 export { openApiDocument, openApiPath, openApiRoute, type OpenApiDocument } from './openapi.ts';

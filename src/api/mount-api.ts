@@ -129,6 +129,9 @@ export async function mountApi(app: FastifyInstance, deps: ApiDeps, routes: read
     if (!scope.hasRequestDecorator('cookies')) await scope.register(cookie);
     // bodies that are not JSON (a roster CSV) arrive as text, within each route's own limit
     scope.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, text, done) => done(null, text));
+    // Evidence uploads arrive as a stream the route reads itself, so it can refuse a body larger
+    // than the policy allows after reading no more than that (a route that expects JSON refuses it).
+    scope.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
     scope.setErrorHandler((error, request, reply) => sendError(reply, request, error, options));
     for (const route of all) {
       scope.route({

@@ -1,105 +1,94 @@
-// What people say from the block page: "request access" (8.4), "I reached this by accident"
-// (council internet rules), "tell a teacher" (7.8). Recorded here as they arrive; the workflows
-// route them to the e-safety team, the line manager or a teacher.
-import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
-import { runSqliteMigrations, type Migration, type MigrationReport } from '../store/index.ts';
+// What people send from the block page: "request access" (8.4) becomes an unblock request,
+// "I reached this by accident" (council internet rules) and "tell a teacher" (7.8) become
+// reports, all in the typed store of src/cases/requests. Who is asking comes from the page's
+// signed ticket (the proxy knew the person); a forged or expired ticket is refused; a form with
+// no ticket (an older page, the DNS block page before it carried one) falls back to the
+// network's identity and the engine's view of the URL. Every field is cut to its limit.
+import type { Person } from '../engine/index.ts';
+import { normaliseHost, normaliseTarget } from '../engine/index.ts';
+import { cutField as cut, FIELD_LIMITS, type Asker, type BlockTickets, type BlockTicketFields, type RequestsWorkflow } from './requests/index.ts';
 
-export type BlockPageReportKind = 'request-access' | 'accident' | 'tell-teacher';
-export const blockPageReportKinds: readonly BlockPageReportKind[] = ['request-access', 'accident', 'tell-teacher'];
+export type BlockFormKind = 'request-access' | 'accident' | 'tell-teacher';
+export const BLOCK_FORM_KINDS: readonly BlockFormKind[] = ['request-access', 'accident', 'tell-teacher'];
 
-export interface BlockPageReport {
-  id: string;
-  at: number;
-  kind: BlockPageReportKind;
-  person: string | null;
-  role: string;
-  clientIp: string | null;
-  url: string;
-  host: string;
-  clauses: string[];
-  categories: string[];
-  /** the decision event the block page showed (its reference) */
-  eventId: string | null;
-  message: string;
-  status: 'new';
+export interface BlockFormSubmission {
+  kind: BlockFormKind;
+  /** the form's fields as posted (urlencoded) */
+  fields: unknown;
+  clientIp: string;
+  /** who the network says this is; asked only when the form has no ticket */
+  network(): Person;
+  /** the engine's view of the URL for that person; asked only when the form has no ticket */
+  decide(person: Person, url: string): { categories: readonly string[]; clauses: readonly string[] };
 }
 
-export const blockPageReportMigrations: readonly Migration[] = [
-  {
-    id: 'cases-001_block_page_reports',
-    sql: `CREATE TABLE block_page_reports (
-      id TEXT PRIMARY KEY,
-      at INTEGER NOT NULL,
-      kind TEXT NOT NULL,
-      person TEXT,
-      role TEXT NOT NULL,
-      client_ip TEXT,
-      url TEXT NOT NULL,
-      host TEXT NOT NULL,
-      clauses TEXT NOT NULL,
-      categories TEXT NOT NULL,
-      event_id TEXT,
-      message TEXT NOT NULL,
-      status TEXT NOT NULL DEFAULT 'new'
+export type BlockFormResult =
+  | { ok: true; kind: BlockFormKind; id: string; duplicate: boolean; person: Person; identifiedBy: 'ticket' | 'network' }
+  | { ok: false; problem: 'forged' | 'expired' | 'malformed' };
+
+export interface BlockPageFormsOptions {
+  workflow: RequestsWorkflow;
+  tickets: BlockTickets;
+}
+
+function field(body: unknown, name: string): string {
+  if (typeof body !== 'object' || body === null) return '';
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : '';
+}
+
+export class BlockPageForms {
+  constructor(private readonly options: BlockPageFormsOptions) {}
+
+  /** The ticket a block page puts in its forms. */
+  ticket(fields: BlockTicketFields): string {
+    return this.options.tickets.sign(fields);
+  }
+
+  async receive(submission: BlockFormSubmission): Promise<BlockFormResult> {
+    const { kind, fields, clientIp } = submission;
+    const message = cut(field(fields, 'message'), FIELD_LIMITS.text);
+    const token = field(fields, 'ticket').trim();
+    let asker: Asker;
+    let person: Person;
+    let url: string;
+    let host: string;
+    let categories: readonly string[];
+    let clauses: readonly string[];
+    let eventId: string | null;
+    let ticketKey: string | null = null;
+    if (token !== '') {
+      const check = this.options.tickets.verify(token);
+      if (!check.ok) return { ok: false, problem: check.reason };
+      const t = check.ticket;
+      person = { ...(t.person !== null ? { id: t.person } : {}), role: t.role, groups: t.groups };
+      asker = { person: t.person, role: t.role, groups: t.groups, clientIp };
+      ({ url, host, categories, clauses } = t);
+      eventId = t.eventId;
+      ticketKey = `${t.eventId}:${kind}`;
+    } else {
+      person = submission.network();
+      url = cut(field(fields, 'url'), FIELD_LIMITS.url);
+      const named = cut(field(fields, 'host'), FIELD_LIMITS.host);
+      const target = named !== '' ? normaliseHost(named) : normaliseTarget(url);
+      host = target.error === '' ? target.host : '';
+      // the form's own categories and clauses are not trusted: the engine says them again
+      const view = url !== '' || host !== '' ? submission.decide(person, url || host) : { categories: [], clauses: [] };
+      categories = view.categories;
+      clauses = view.clauses;
+      eventId = cut(field(fields, 'reference'), FIELD_LIMITS.eventId) || null;
+      asker = { person: person.id ?? null, role: person.role, groups: [...(person.groups ?? [])], clientIp };
+    }
+    const actor = asker.person ?? `network:${clientIp}`;
+    const identifiedBy = ticketKey !== null ? 'ticket' : 'network';
+    if (kind === 'request-access') {
+      const { request, duplicate } = await this.options.workflow.unblock.submit({ asker, source: 'block-page', eventId, ticketKey, url: url || host, host, categories, clauses, reason: message }, actor);
+      return { ok: true, kind, id: request.id, duplicate, person, identifiedBy };
+    }
+    const { report, duplicate } = await this.options.workflow.reports.create(
+      { kind, asker, source: 'block-page', eventId, ticketKey, url: url || null, host: host || null, categories, message },
+      actor,
     );
-    CREATE INDEX block_page_reports_at ON block_page_reports (at);
-    CREATE INDEX block_page_reports_person ON block_page_reports (person, at);`,
-  },
-];
-
-/** Longest text kept from a form field; the rest is cut, never rejected. */
-const MAX_FIELD = 2000;
-
-export class BlockPageReports {
-  readonly migrations: MigrationReport;
-  private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-
-  constructor(databaseFile: string) {
-    this.db = new Database(databaseFile);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrations = runSqliteMigrations(this.db, blockPageReportMigrations);
-    this.insert = this.db.prepare(
-      `INSERT INTO block_page_reports (id, at, kind, person, role, client_ip, url, host, clauses, categories, event_id, message)
-       VALUES (@id, @at, @kind, @person, @role, @clientIp, @url, @host, @clauses, @categories, @eventId, @message)`,
-    );
-  }
-
-  record(input: Omit<BlockPageReport, 'id' | 'status'>): BlockPageReport {
-    const report: BlockPageReport = {
-      ...input,
-      id: randomUUID(),
-      url: input.url.slice(0, MAX_FIELD),
-      host: input.host.slice(0, 253),
-      message: input.message.slice(0, MAX_FIELD),
-      status: 'new',
-    };
-    this.insert.run({ ...report, clauses: JSON.stringify(report.clauses), categories: JSON.stringify(report.categories) });
-    return report;
-  }
-
-  list(limit = 100): BlockPageReport[] {
-    const rows = this.db.prepare('SELECT * FROM block_page_reports ORDER BY at DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>;
-    return rows.map((row) => ({
-      id: row.id as string,
-      at: row.at as number,
-      kind: row.kind as BlockPageReportKind,
-      person: row.person as string | null,
-      role: row.role as string,
-      clientIp: row.client_ip as string | null,
-      url: row.url as string,
-      host: row.host as string,
-      clauses: JSON.parse(row.clauses as string) as string[],
-      categories: JSON.parse(row.categories as string) as string[],
-      eventId: row.event_id as string | null,
-      message: row.message as string,
-      status: 'new',
-    }));
-  }
-
-  close(): void {
-    this.db.close();
+    return { ok: true, kind, id: report.id, duplicate, person, identifiedBy };
   }
 }

@@ -1,2 +1,6 @@
-// Workflows the policy names. So far: what people report from the block page.
-export { BlockPageReports, blockPageReportKinds, blockPageReportMigrations, type BlockPageReport, type BlockPageReportKind } from './block-page-reports.ts';
+// Workflows the policy names: unblock requests and reports (and the block page's forms that feed them).
+export { BlockPageForms, BLOCK_FORM_KINDS, type BlockFormKind, type BlockFormResult, type BlockFormSubmission, type BlockPageFormsOptions } from './block-page-reports.ts';
+export * from './requests/index.ts';
+export * from './sanctions/index.ts';
+export * from './incidents/index.ts';
+export * from './alerts/index.ts';

@@ -14,6 +14,7 @@ import { devicesCommand, peopleCommand } from '../identity/index.ts';
 import { mailCommand } from '../mail/index.ts';
 import { decisionJson, formatDecision, runBatch, runInteractive, toQuery, type CheckRequest } from './check.ts';
 import { usersCommand } from './users-command.ts';
+import { auditCommand } from './audit-command.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -51,6 +52,8 @@ Usage:
   hedgerow mail check-subject TEXT [--json]    a calendar subject free of personal data? (exit 0/1)
   hedgerow logs tail [-n N] [--follow]   the newest decisions
   hedgerow logs search [--user U] [--host H] [--from ISO] [--to ISO] [--action A] [--json]
+  hedgerow audit verify [--data DIR | --database URL] [--expect-head HASH] [--json]
+                                         check the audit log's hash chain (exit 0 whole, 1 broken)
 
 State lives in HEDGEROW_DATA (default ./data). Without --policy, the reference policy is used.
 `;
@@ -99,6 +102,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await usersCommand(rest, io);
       case 'mail':
         return await mailCommand(rest, io);
+      case 'audit':
+        return await auditCommand(rest, io);
       default:
         throw new UsageError(`unknown command \`${command}\``);
     }

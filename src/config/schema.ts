@@ -144,6 +144,33 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  /** notifications (docs/workflows-alerts.md): the dashboard inbox always; mail when `smtp` names a relay */
+  notify: z
+    .strictObject({
+      smtp: z
+        .strictObject({
+          host,
+          port: port.default(25),
+          /** TLS from the first byte (port 465); otherwise STARTTLS is used when the relay offers it */
+          secure: z.boolean().default(false),
+          /** refuse to send unless the relay offers STARTTLS */
+          requireTls: z.boolean().default(false),
+          /** the sender of every notification, e.g. `Hedgerow <hedgerow@school.example>` */
+          from: z.string().min(3),
+          auth: z.strictObject({ user: z.string().min(1), pass: z.string().min(1) }).optional(),
+          timeoutMs: z.number().int().positive().default(30_000),
+        })
+        .optional(),
+      /** a failed mail is tried again after firstDelay, doubling up to maxDelay, at most maxAttempts times */
+      retry: z
+        .strictObject({
+          maxAttempts: z.number().int().min(1).max(100).default(10),
+          firstDelaySeconds: z.number().int().min(1).default(30),
+          maxDelaySeconds: z.number().int().min(1).default(3600),
+        })
+        .prefault({}),
+    })
+    .optional(),
   /** client networks mapped to roles (a pupil VLAN, a staff VLAN, guest Wi-Fi); most specific wins */
   networks: z.array(networkSchema).default([]),
   /** networks that bypass the proxy in the PAC file (local services) */

@@ -9,6 +9,7 @@ export { hashPassword, verifyPasswordHash } from './password.ts';
 export {
   parseRoster,
   parseDateOfBirth,
+  normaliseEmail,
   MAX_ROSTER_BYTES,
   MAX_ROSTER_ROWS,
   type RosterOptions,
@@ -19,6 +20,8 @@ export {
 export {
   PeopleStore,
   identityMigrations,
+  isServiceIdentity,
+  SERVICE_IDENTITY_PREFIX,
   type PersonRecord,
   type PersonSource,
   type RosterImportResult,

@@ -7,9 +7,16 @@ import { HedgerowError } from '../errors/index.ts';
 import { databasePath, runSqliteMigrations, type Migration } from '../store/index.ts';
 import { hashPassword, verifyPasswordHash } from './password.ts';
 import { DEVICE_RULE, normaliseDevice, normaliseUsername, USERNAME_RULE } from './names.ts';
-import { parseRoster, type RosterOptions, type RosterProblem } from './roster.ts';
+import { normaliseEmail, parseRoster, type RosterOptions, type RosterProblem } from './roster.ts';
 
 export type PersonSource = 'roster' | 'ldap' | 'local';
+
+/** Usernames the product gives its own service identities (the filter checks browse as these). */
+export const SERVICE_IDENTITY_PREFIX = 'hedgerow-check.';
+
+export function isServiceIdentity(username: string): boolean {
+  return username.startsWith(SERVICE_IDENTITY_PREFIX);
+}
 
 export interface PersonRecord {
   username: string;
@@ -21,6 +28,10 @@ export interface PersonRecord {
   source: PersonSource;
   active: boolean;
   hasPassword: boolean;
+  /** where notifications are mailed; present only when known */
+  email?: string;
+  /** the username of the person's line manager (council rules: accidental access); present only when known */
+  lineManager?: string;
 }
 
 export interface RosterImportResult {
@@ -73,6 +84,14 @@ export const identityMigrations: readonly Migration[] = [
       CREATE INDEX devices_username ON devices (username);
     `,
   },
+  {
+    // where notifications are mailed, and who a member of staff reports to
+    id: 'identity-002_contact',
+    sql: `
+      ALTER TABLE people ADD COLUMN email TEXT;
+      ALTER TABLE people ADD COLUMN line_manager TEXT;
+    `,
+  },
 ];
 
 interface PersonRow {
@@ -84,6 +103,8 @@ interface PersonRow {
   password_hash: string | null;
   source: PersonSource;
   active: number;
+  email: string | null;
+  line_manager: string | null;
 }
 
 function groupsOf(text: string): string[] {
@@ -105,6 +126,9 @@ function toRecord(row: PersonRow): PersonRecord {
     source: row.source,
     active: row.active === 1,
     hasPassword: row.password_hash !== null,
+    // absent rather than null, so records of people without contact details keep their old shape
+    ...(row.email !== null ? { email: row.email } : {}),
+    ...(row.line_manager !== null ? { lineManager: row.line_manager } : {}),
   };
 }
 
@@ -164,6 +188,9 @@ export class PeopleStore {
       `UPDATE people SET display_name = ?, role = ?, groups = ?, date_of_birth = ?, source = 'roster', active = 1, updated_at = ?
        WHERE username = ?`,
     );
+    // contact columns are written only when the file has them; otherwise stored values stay
+    const setEmail = this.db.prepare('UPDATE people SET email = ? WHERE username = ?');
+    const setManager = this.db.prepare('UPDATE people SET line_manager = ? WHERE username = ?');
     let imported = 0;
     let updated = 0;
     this.db.transaction(() => {
@@ -175,6 +202,8 @@ export class PeopleStore {
           insert.run(p.username, p.displayName, p.role, JSON.stringify(p.groups), p.dateOfBirth, now, now);
           imported++;
         }
+        if (p.email !== undefined) setEmail.run(p.email, p.username);
+        if (p.lineManager !== undefined) setManager.run(p.lineManager, p.username);
       }
     })();
     return { imported, updated, problems: [] };
@@ -187,10 +216,20 @@ export class PeopleStore {
     return row ? toRecord(row) : null;
   }
 
-  list(filter: { role?: string; group?: string; includeInactive?: boolean } = {}): PersonRecord[] {
+  /**
+   * People in the store, active ones unless asked. Service identities (the filter checks' own
+   * `hedgerow-check.…` people) are left out unless asked, so they are never counted, notified or
+   * listed as members of the school.
+   */
+  list(filter: { role?: string; group?: string; includeInactive?: boolean; includeService?: boolean } = {}): PersonRecord[] {
     const where: string[] = [];
     const params: string[] = [];
     if (!filter.includeInactive) where.push('active = 1');
+    if (!filter.includeService) {
+      // the prefix holds no LIKE wildcards
+      where.push('username NOT LIKE ?');
+      params.push(`${SERVICE_IDENTITY_PREFIX}%`);
+    }
     if (filter.role !== undefined) {
       where.push('role = ?');
       params.push(filter.role);
@@ -204,8 +243,9 @@ export class PeopleStore {
   }
 
   /** Adds a person by hand (source `local`); throws when the username is taken. */
-  add(person: { username: string; displayName: string; role: string; groups?: string[]; dateOfBirth?: string | null }): PersonRecord {
+  add(person: { username: string; displayName: string; role: string; groups?: string[]; dateOfBirth?: string | null; email?: string | null; lineManager?: string | null }): PersonRecord {
     const username = requireUsername(person.username);
+    const contact = checkContact(username, person);
     const now = this.clock();
     try {
       this.db
@@ -217,7 +257,30 @@ export class PeopleStore {
     } catch (error) {
       throw new HedgerowError('HR_IDENTITY_INPUT', `username \`${username}\` is already in the people store`, { cause: error });
     }
+    if (contact.email !== undefined || contact.lineManager !== undefined) this.setContact(username, contact);
     return this.get(username)!;
+  }
+
+  /**
+   * Sets or clears (null) a person's mail address and line manager; a field left out is kept.
+   * The line manager is a username and need not be in the store yet (a directory sync may bring
+   * them later).
+   */
+  setContact(username: string, contact: { email?: string | null; lineManager?: string | null }): PersonRecord {
+    const key = requireUsername(username);
+    const checked = checkContact(key, contact);
+    if (!this.get(key)) throw new HedgerowError('HR_IDENTITY_UNKNOWN_PERSON', `no person \`${key}\` in the people store`);
+    const now = this.clock();
+    if (checked.email !== undefined) this.db.prepare('UPDATE people SET email = ?, updated_at = ? WHERE username = ?').run(checked.email, now, key);
+    if (checked.lineManager !== undefined) this.db.prepare('UPDATE people SET line_manager = ?, updated_at = ? WHERE username = ?').run(checked.lineManager, now, key);
+    return this.get(key)!;
+  }
+
+  /** Active people with this line manager (their reports), by username. */
+  reportsOf(manager: string): PersonRecord[] {
+    const key = normaliseUsername(manager);
+    if (!key) return [];
+    return (this.db.prepare('SELECT * FROM people WHERE line_manager = ? AND active = 1 ORDER BY username').all(key) as PersonRow[]).map(toRecord);
   }
 
   /**
@@ -359,6 +422,29 @@ export class PeopleStore {
     if (!key) return [];
     return (this.db.prepare('SELECT device FROM devices WHERE username = ? ORDER BY device').all(key) as { device: string }[]).map((r) => r.device);
   }
+}
+
+/** Normalised contact fields; throws HR_IDENTITY_INPUT naming the field that is not acceptable. */
+function checkContact(username: string, contact: { email?: string | null; lineManager?: string | null }): { email?: string | null; lineManager?: string | null } {
+  const out: { email?: string | null; lineManager?: string | null } = {};
+  if (contact.email !== undefined) {
+    if (contact.email === null || contact.email.trim() === '') out.email = null;
+    else {
+      const email = normaliseEmail(contact.email);
+      if (!email) throw new HedgerowError('HR_IDENTITY_INPUT', `\`${contact.email}\` is not a mail address like name@school.example`, { where: { field: 'email' } });
+      out.email = email;
+    }
+  }
+  if (contact.lineManager !== undefined) {
+    if (contact.lineManager === null || contact.lineManager.trim() === '') out.lineManager = null;
+    else {
+      const manager = normaliseUsername(contact.lineManager);
+      if (!manager) throw new HedgerowError('HR_IDENTITY_INPUT', `line manager \`${contact.lineManager}\` ${USERNAME_RULE}`, { where: { field: 'lineManager' } });
+      if (manager === username) throw new HedgerowError('HR_IDENTITY_INPUT', 'a person cannot be their own line manager', { where: { field: 'lineManager' } });
+      out.lineManager = manager;
+    }
+  }
+  return out;
 }
 
 // A fixed hash of a random password, verified against when the person is unknown or has no

@@ -1,5 +1,5 @@
-// Reading a roster CSV (name, username, role, year group, date of birth) into people, checking
-// every row against the policy. Pure: nothing is stored here; the people store imports the rows
+// Reading a roster CSV (name, username, role, year group, date of birth; optionally groups, email
+// and line manager) into people, checking every row against the policy. Pure: nothing is stored here; the people store imports the rows
 // in one transaction only when there is no problem at all.
 import { parse } from 'csv-parse/sync';
 import { HedgerowError } from '../errors/index.ts';
@@ -43,9 +43,13 @@ export interface RosterPerson {
   role: string;
   groups: string[];
   dateOfBirth: string | null;
+  /** present only when the file has an `email` column; null for an empty cell */
+  email?: string | null;
+  /** present only when the file has a `line manager` column; null for an empty cell */
+  lineManager?: string | null;
 }
 
-type Column = 'name' | 'username' | 'role' | 'yearGroup' | 'dateOfBirth' | 'groups';
+type Column = 'name' | 'username' | 'role' | 'yearGroup' | 'dateOfBirth' | 'groups' | 'email' | 'lineManager';
 
 const COLUMN_NAMES: Record<string, Column> = {
   name: 'name',
@@ -61,6 +65,11 @@ const COLUMN_NAMES: Record<string, Column> = {
   dob: 'dateOfBirth',
   birthdate: 'dateOfBirth',
   groups: 'groups',
+  email: 'email',
+  'e-mail': 'email',
+  'email-address': 'email',
+  'line-manager': 'lineManager',
+  manager: 'lineManager',
 };
 
 /** the field names used in problems, as a school would write them */
@@ -71,7 +80,21 @@ const FIELD: Record<Column, string> = {
   yearGroup: 'year group',
   dateOfBirth: 'date of birth',
   groups: 'groups',
+  email: 'email',
+  lineManager: 'line manager',
 };
+
+// A plain mailbox address (no display name, no comments): what a notification is sent to.
+const EMAIL = /^[^\s@<>()[\],;:"\\]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** The stored form of a mail address (domain lower-cased), or null when it is not one. */
+export function normaliseEmail(text: string): string | null {
+  const trimmed = text.trim();
+  const at = trimmed.lastIndexOf('@');
+  if (at < 1 || trimmed.length > 254) return null;
+  const address = `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
+  return EMAIL.test(address) && at <= 64 ? address : null;
+}
 
 /**
  * A date of birth as `YYYY-MM-DD` (ISO) or `DD/MM/YYYY` (UK) to ISO; null when it is neither or
@@ -209,8 +232,34 @@ export function parseRoster(csvText: string, options: RosterOptions): { people: 
       report('dateOfBirth', `is required for role \`${role}\``);
     }
 
+    // Contact details are optional columns: absent from the file, the stored values stay; present
+    // but empty, they are cleared.
+    let email: string | null | undefined;
+    if (index.has('email')) {
+      const rawEmail = cell('email');
+      email = rawEmail === '' ? null : normaliseEmail(rawEmail);
+      if (rawEmail !== '' && email === null) report('email', `\`${rawEmail}\` is not a mail address like name@school.example`);
+    }
+    let lineManager: string | null | undefined;
+    if (index.has('lineManager')) {
+      const rawManager = cell('lineManager');
+      lineManager = rawManager === '' ? null : normaliseUsername(rawManager);
+      if (rawManager !== '' && lineManager === null) report('lineManager', `\`${rawManager}\` ${USERNAME_RULE}`);
+      else if (lineManager !== null && lineManager === username) report('lineManager', 'a person cannot be their own line manager');
+    }
+
     if (rowProblems.length > 0) problems.push(...rowProblems);
-    else people.push({ line, username: username!, displayName: name, role, groups, dateOfBirth });
+    else
+      people.push({
+        line,
+        username: username!,
+        displayName: name,
+        role,
+        groups,
+        dateOfBirth,
+        ...(email !== undefined ? { email } : {}),
+        ...(lineManager !== undefined ? { lineManager } : {}),
+      });
   }
   return { people, problems };
 }

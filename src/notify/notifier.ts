@@ -23,8 +23,21 @@ export interface NotificationInput {
   about?: { type: string; id: string };
   /** send by mail as well as to the inbox (default true) */
   mail?: boolean;
+  /**
+   * makes the notification happen at most once: a second `notify` with the same key writes
+   * nothing and answers with the first one's id (`alert:ID`, `alerts.digest:DUE`)
+   */
+  once?: string;
+}
+
+export interface NotifyResult {
+  id: string;
+  /** inbox entries and mail addresses the notification went to */
+  recipients: number;
+  /** true when `once` matched an earlier notification, so nothing new was written */
+  repeated?: boolean;
 }
 
 export interface Notifier {
-  notify(input: NotificationInput): Promise<{ id: string; recipients: number }>;
+  notify(input: NotificationInput): Promise<NotifyResult>;
 }

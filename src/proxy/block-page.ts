@@ -21,7 +21,27 @@ export interface BlockPageInput {
   blockPageBaseUrl: string;
   /** IANA zone for the time shown (default UTC) */
   timeZone?: string;
+  /** the signed ticket that tells the form service who saw this page and what was blocked */
+  ticket?: string;
 }
+
+/** What a block page knew, signed into its forms' ticket by whoever serves the forms. */
+export interface BlockPageTicketFields {
+  eventId: string;
+  /** username; null when only the network's role was known */
+  person: string | null;
+  role: string;
+  groups: readonly string[];
+  url: string;
+  host: string;
+  categories: readonly string[];
+  clauses: readonly string[];
+  /** epoch ms of the decision */
+  at: number;
+}
+
+/** Makes a block page's ticket; the proxy is given one beside the block page's address. */
+export type BlockPageTicketer = (fields: BlockPageTicketFields) => string;
 
 export interface WarnPageInput extends BlockPageInput {
   /** where the continue form posts (same host, handled by the proxy) */
@@ -70,7 +90,8 @@ function hiddenFields(input: BlockPageInput): string {
     field('url', input.url) +
     field('host', input.host) +
     field('clauses', input.clauses.join(',')) +
-    field('categories', input.categories.join(','))
+    field('categories', input.categories.join(',')) +
+    (input.ticket !== undefined ? field('ticket', input.ticket) : '')
   );
 }
 

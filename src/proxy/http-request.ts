@@ -386,7 +386,8 @@ function upstreamFailure(ctx: ProxyContext, res: ServerResponse, err: unknown, t
   const failure = classifyUpstreamError(err);
   ctx.stats.upstreamErrors[failure]++;
   const page = upstreamPage(failure, target.host);
-  sendError(res, { ...page, target: target.href, at: ctx.now(), timeZone: ctx.timeZone }, html);
+  // the filter let the request through (or, for forbidden and loop, refused the address itself)
+  sendError(res, { ...page, target: target.href, at: ctx.now(), timeZone: ctx.timeZone }, html, ['X-Hedgerow-Decision', `upstream-error; failure=${failure}`]);
 }
 
 /**

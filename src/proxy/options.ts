@@ -1,4 +1,5 @@
 // The proxy's options, their defaults and their validation (every problem reported at once).
+import type { BlockPageTicketer } from './block-page.ts';
 import { HedgerowError } from '../errors/index.ts';
 import type { Decision, DecisionQuery, DecisionSink, Person } from '../engine/types.ts';
 import type { SafeSearchLevel } from '../engine/index.ts';
@@ -61,7 +62,8 @@ export interface ProxyOptions {
   decide: DecideFunction;
   /** one DecisionEvent per decision (point `proxy`); called synchronously, never awaited */
   sink?: DecisionSink;
-  blockPage: { baseUrl: string; smartAdviceFor(person: Person): boolean; timeZone?: string };
+  /** `ticket` signs what the page knew into its forms (src/cases: BlockPageForms.ticket) */
+  blockPage: { baseUrl: string; smartAdviceFor(person: Person): boolean; timeZone?: string; ticket?: BlockPageTicketer };
   /** how long a reason given on a warn page is honoured for that person and host (default 1 h) */
   warnGraceMs?: number;
   limits?: Partial<ProxyLimits>;

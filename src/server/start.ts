@@ -9,10 +9,11 @@ import { AuthService, ensureSetupToken, setupLink } from '../auth/index.ts';
 import { AuditLog, migrate, openDatabase, redactDatabaseUrl, type StoreDatabase } from '../db/index.ts';
 import { OverrideStore } from '../overrides/index.ts';
 import { addressesAtDomains, createMailInspector, KeyRing, Quarantine, relayMessage, startMailService, type MailInspector, type MailService } from '../mail/index.ts';
-import { BlockPageReports } from '../cases/index.ts';
+import type { RequestsWorkflow } from '../cases/index.ts';
+import { openWorkflows, type Workflows } from './workflows.ts';
 import type { HedgerowConfig } from '../config/index.ts';
 import { startDnsFilter, type DnsFilter } from '../dns/index.ts';
-import type { DecisionQuery, Person, PolicyEngine } from '../engine/index.ts';
+import type { DecisionEvent, DecisionQuery, Person, PolicyEngine } from '../engine/index.ts';
 import { formatLocation, HedgerowError } from '../errors/index.ts';
 import { parseDuration } from '../policy/index.ts';
 import { readCertificateAuthority, startProxy, type ForwardProxy, type InspectionOptions } from '../proxy/index.ts';
@@ -27,7 +28,10 @@ export interface RunningHedgerow {
   readonly http: { host: string; port: number };
   /** the decision log: SQLite in the data folder, or PostgreSQL (whose reads return promises) */
   readonly log: DecisionLog<EventStoreBackend>;
-  readonly reports: BlockPageReports;
+  /** unblock requests, reports and the register */
+  readonly requests: RequestsWorkflow;
+  /** every workflow: notifications, incidents, sanctions, alerts, compliance, reports */
+  readonly workflows: Workflows;
   readonly people: PeopleStore;
   readonly store: StoreDatabase;
   readonly overrides: OverrideStore;
@@ -85,10 +89,13 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     retentionMs: parseDuration(policy().retention.decisions ?? '365d'),
     circumventionWindowMs: parseDuration(policy().circumvention.window),
     circumventionThreshold: policy().circumvention.threshold,
+    // the circumvention window and retention run on the server's clock, as the events are stamped
+    now,
+    // the sanctions workflow turns a crossing into a proposal (8.2); it exists a little later
+    onCircumventionThreshold: (person, count, events) => workflows?.onCircumventionThreshold(person, count, events),
   });
+  let workflows: Workflows | null = null;
   if (log.migrations && log.migrations.applied.length > 0) say(`store: applied migrations ${log.migrations.applied.join(', ')}`);
-  const reports = new BlockPageReports(databasePath(dataDir));
-  if (reports.migrations.applied.length > 0) say(`store: applied migrations ${reports.migrations.applied.join(', ')}`);
 
   // The typed store (accounts, sessions, audit, overrides, settings): SQLite in the data folder,
   // or PostgreSQL. Overrides are read into memory here so the data path never waits for it.
@@ -99,7 +106,6 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     store = await openDatabase(storeUrl);
   } catch (error) {
     await log.close();
-    reports.close();
     throw error;
   }
   try {
@@ -111,7 +117,6 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   } catch (error) {
     await store.close();
     await log.close();
-    reports.close();
     throw error;
   }
   const audit = new AuditLog(store, { now });
@@ -120,6 +125,36 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   // registered device, the client's network, else the policy's unidentified role. The DNS filter
   // and the block-page service see only addresses, so they use the network mapping alone.
   const people = PeopleStore.open(dataDir);
+  let reloadLater = (): { ok: boolean; problems: string[]; revision: string } => ({ ok: false, problems: ['the server is still starting'], revision: engine.revision });
+  let httpPortLater = config.http.port;
+  // The workflows (requests and reports, incidents, sanctions, alerts, compliance, reports for
+  // governors) over the same store. A site report closed as blocked edits the school layer and
+  // reloads; the block page's forms carry a ticket signed with the key in the data folder.
+  let running: Workflows;
+  try {
+    running = await openWorkflows({
+      store,
+      audit,
+      people,
+      overrides,
+      config,
+      dataDir,
+      policy,
+      schoolPolicy: { file: () => policyFile, reload: () => reloadLater() },
+      dashboardUrl: () => `${config.http.publicUrl ?? `http://${config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host}:${httpPortLater}`}/dashboard/`,
+      now,
+      say,
+    });
+  } catch (error) {
+    overrides.close();
+    await activity.close();
+    await store.close();
+    await log.close();
+    people.close();
+    throw error;
+  }
+  workflows = running;
+  const { requests, blockForms } = running;
   const unidentifiedRole = () => policy().unidentifiedRole ?? 'guest';
   const networks = new NetworkMap(config.networks.map((n) => ({ ...n, groups: [...n.groups] })));
   const identifier = new Identifier({
@@ -137,8 +172,14 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     return network ? { role: network.role, groups: [...(network.groups ?? [])] } : { role: unidentifiedRole() };
   };
   // Every enforcement point decides with the overrides in force (held in memory, current on change).
+  // Every decision event goes to the log, then past the safeguarding alerts (in memory, cheap).
+  const sink = (event: DecisionEvent) => {
+    log.sink(event);
+    running.noteEvent(event);
+  };
   const decide = (query: DecisionQuery) => {
     query.grants = overrides.current();
+    query.person = running.applySanctions(query.person, query.at);
     return engine.decide(query);
   };
   const isPupil = (person: Person) => {
@@ -221,7 +262,8 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
       people,
       activity,
       overrides,
-      reports,
+      requests,
+      workflows: running.routeDeps,
       health,
       config,
       now,
@@ -249,12 +291,13 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
       api: { deps: apiDeps, routes: allRoutes(apiDeps) },
       isPupil,
       timeZone,
-      reports,
-      sink: log.sink,
+      blockForms,
+      sink,
       now,
       health,
     });
     httpPort = http.address.port;
+    httpPortLater = httpPort;
     started.push(() => http.app.close());
     say(`block page, PAC file and health on ${publicUrl()}; dashboard on ${publicUrl()}/dashboard/`);
     const setupToken = await ensureSetupToken(store, now());
@@ -270,8 +313,8 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         // With requireAuth, no credentials means a challenge (407), not the network's role.
         identify: (clientIp, credentials) => (config.proxy.requireAuth && credentials === null ? null : identifier.identify(clientIp, credentials)),
         decide,
-        sink: log.sink,
-        blockPage: { baseUrl: `${publicUrl()}/block`, smartAdviceFor: isPupil, timeZone: timeZone() },
+        sink,
+        blockPage: { baseUrl: `${publicUrl()}/block`, smartAdviceFor: isPupil, timeZone: timeZone(), ticket: (fields) => blockForms.ticket(fields) },
         warnGraceMs: parseDuration(policy().warnGrace),
         safeSearchFor: (person) => engine.safeSearchFor(person),
         ...(inspection ? { inspection } : {}),
@@ -293,13 +336,30 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         identify,
         decide,
         safeSearchFor: (person) => engine.safeSearchFor(person),
-        dohIsCircumvention: (person) => decide({ person, url: 'dns.google', at: now() }).circumvention,
-        sink: log.sink,
+        // the canary asks whether DNS-over-HTTPS counts as circumvention for this person, sanctions aside
+        dohIsCircumvention: (person) => engine.decide({ person, url: 'dns.google', at: now(), grants: overrides.current() }).circumvention,
+        sink,
         ...(config.dns.rateLimit ? { rateLimit: { ...config.dns.rateLimit } } : {}),
         now,
       });
       started.push(() => dns!.close());
       say(`DNS filter listening on ${dns.address.host}:${dns.address.port} (udp and tcp)`);
+    }
+
+    // The filter checks (DfE standards) browse through the proxy and DNS filter just started.
+    {
+      const dnsBlockAddress = config.dns.blockAddress ?? (httpHost === '0.0.0.0' || httpHost === '::' ? '127.0.0.1' : httpHost);
+      running.attachFilterChecks({
+        proxy: proxy ? { host: proxy.address.host, port: proxy.address.port } : null,
+        dns: dns
+          ? {
+              host: dns.address.host,
+              port: dns.address.port,
+              blockAnswer: config.dns.blockAnswer === 'nxdomain' ? 'nxdomain' : { a: dnsBlockAddress, ...(config.dns.blockAddress6 ? { aaaa: config.dns.blockAddress6 } : {}) },
+              identify,
+            }
+          : null,
+      });
     }
 
     if (mailConfig && quarantine) {
@@ -329,6 +389,7 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
       return { ok: true, problems: [], revision: engine.revision };
     };
     reloadPolicy = reload;
+    reloadLater = reload;
 
     // Watch every layer file; editors replace files, so re-arm the watchers after each reload.
     let watchers: FSWatcher[] = [];
@@ -368,7 +429,8 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
       dns,
       http: { host: httpHost, port: httpPort },
       log,
-      reports,
+      requests,
+      workflows: running,
       people,
       store,
       overrides,
@@ -382,21 +444,21 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         if (debounce) clearTimeout(debounce);
         for (const w of watchers) w.close();
         for (const stop of started.reverse()) await stop().catch(() => undefined);
+        await running.close();
         overrides.close();
         await activity.close();
         await store.close();
         await log.close();
-        reports.close();
         people.close();
       },
     };
   } catch (error) {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
+    await running.close();
     overrides.close();
     await activity.close();
     await store.close();
     await log.close();
-    reports.close();
     people.close();
     throw error;
   }

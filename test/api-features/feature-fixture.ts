@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AccessMatrix } from '../../src/access/index.ts';
 import type { ApiDeps, HealthReport } from '../../src/api/index.ts';
-import { BlockPageReports } from '../../src/cases/index.ts';
+import { RequestsWorkflow } from '../../src/cases/index.ts';
 import { CatalogueBuilder, type Catalogue } from '../../src/catalog/index.ts';
 import { configSchema } from '../../src/config/index.ts';
 import { AuditLog, migrate, openDatabase, type StoreDatabase } from '../../src/db/index.ts';
@@ -89,7 +89,15 @@ export async function featureFixture(options: FixtureOptions = {}): Promise<Feat
     now: clock.now,
   });
   if (roster.problems.length > 0) throw new Error(`the reference roster does not import: ${JSON.stringify(roster.problems)}`);
-  const reports = new BlockPageReports(join(dir, 'reports.db'));
+  const requests = new RequestsWorkflow({
+    store,
+    audit,
+    overrides,
+    notifier: { notify: async (input) => ({ id: 'test', recipients: input.to.length }) },
+    policy: () => engine.policy,
+    people,
+    now: () => clock.now,
+  });
   const activity = new MemoryActivityStore(options.events?.(engine) ?? []);
   const config = configSchema.parse({ networks: [{ name: 'pupil wifi', cidr: '10.20.0.0/16', role: 'pupil' }] });
   const points = options.health ?? {
@@ -121,7 +129,7 @@ export async function featureFixture(options: FixtureOptions = {}): Promise<Feat
       people,
       activity,
       overrides,
-      reports,
+      requests,
       health: () => ({ status: 'ok', policyRevision: engine.revision, policyLoadedAt: clock.now, lastReloadProblems: [], points, decisionLog: null, catalogueDomains: engine.catalogue.domainCount }),
       config,
       now: () => clock.now,
@@ -135,7 +143,7 @@ export async function featureFixture(options: FixtureOptions = {}): Promise<Feat
     async close() {
       overrides.close();
       people.close();
-      reports.close();
+      await requests.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -31,8 +31,8 @@ describe('overview route', () => {
         { ...eventFor(engine, gwendolyn, 'https://proxy.example/', LESSON - HOUR), circumvention: true, rule: 'staff-test' },
       ],
     });
-    f.deps.reports.record({ at: LESSON, kind: 'request-access', person: 'arlo.puddingstone', role: 'pupil', clientIp: '192.0.2.10', url: 'https://social.example/', host: 'social.example', clauses: ['8.4'], categories: [], eventId: null, message: 'for a project' });
-    f.deps.reports.record({ at: LESSON, kind: 'accident', person: 'nancy.tumbledown', role: 'pupil', clientIp: '192.0.2.10', url: 'https://games.example/', host: 'games.example', clauses: [], categories: [], eventId: null, message: '' });
+    await f.deps.requests.unblock.submit({ asker: { person: 'arlo.puddingstone', role: 'pupil', groups: [], clientIp: '192.0.2.10' }, source: 'block-page', url: 'https://social.example/', host: 'social.example', categories: [], clauses: ['8.4'], reason: 'for a project' }, 'arlo.puddingstone');
+    await f.deps.requests.reports.create({ kind: 'accident', asker: { person: 'nancy.tumbledown', role: 'pupil', groups: [], clientIp: '192.0.2.10' }, source: 'block-page', url: 'https://games.example/', host: 'games.example', message: '' }, 'nancy.tumbledown');
     api = await routeHarness(overviewRoutes(f.deps));
   });
   after(async () => {

@@ -135,7 +135,7 @@ describe('accounts', () => {
   it('the access route gives the matrix of the policy in force and the monitoring purposes', async () => {
     const body = (await head.request('GET', '/api/access')).json();
     const governor = body.roles.find((r: { role: string }) => r.role === 'governor');
-    assert.deepEqual(governor.actions, ['session.self', 'policy.read', 'reports.aggregate']);
+    assert.deepEqual(governor.actions, ['session.self', 'policy.read', 'reports.aggregate', 'compliance.self', 'reports.governors']);
     assert.equal(governor.title, 'Governor');
     assert.ok(body.actions.some((a: { name: string; description: string }) => a.name === 'accounts.manage' && a.description.length > 0));
     assert.deepEqual(body.monitoringPurposes.map((p: { id: string }) => p.id), ['business-communications', 'standards-and-training', 'crime', 'unauthorised-use']);

@@ -7,12 +7,10 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify';
 import { authOf, mountApi, type ApiDeps, type MountOptions, type RouteSpec } from '../../src/api/index.ts';
 import { AuthService, type AuthOptions, type AuthParts } from '../../src/auth/index.ts';
-import { BlockPageReports } from '../../src/cases/index.ts';
 import { configSchema } from '../../src/config/index.ts';
 import { AuditLog, migrate, openDatabase, type StoreDatabase } from '../../src/db/index.ts';
 import type { PolicyEngine } from '../../src/engine/index.ts';
 import { PeopleStore } from '../../src/identity/index.ts';
-import { databasePath } from '../../src/store/index.ts';
 import { loadEngine, referencePolicyPath } from '../../src/runtime/index.ts';
 
 let sharedEngine: PolicyEngine | null = null;
@@ -67,7 +65,6 @@ export async function apiFixture(routes: (deps: ApiDeps) => RouteSpec[], options
   const clock = { now: options.start ?? Date.parse('2026-11-24T10:15:00Z') };
   const audit = new AuditLog(store, { now: () => clock.now });
   const people = PeopleStore.open(dataDir);
-  const reports = new BlockPageReports(databasePath(dataDir));
   const engine = referenceEngine();
   const deps: ApiDeps = {
     db: store,
@@ -78,7 +75,7 @@ export async function apiFixture(routes: (deps: ApiDeps) => RouteSpec[], options
     people,
     activity: unused('activity'),
     overrides: unused('overrides'),
-    reports,
+    requests: unused('requests'),
     health: () => ({ status: 'ok', policyRevision: engine.revision, policyLoadedAt: null, lastReloadProblems: [], points: {}, decisionLog: null, catalogueDomains: 0 }),
     config: configSchema.parse({}),
     now: () => clock.now,

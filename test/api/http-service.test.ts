@@ -51,7 +51,13 @@ describe('the HTTP service with the API and the dashboard', () => {
       decide: (person, url, at) => engine.decide({ person, url, at }),
       isPupil: () => true,
       timeZone: () => 'Europe/London',
-      reports: f.deps.reports,
+      // these tests send no block-page form
+      blockForms: {
+        ticket: () => {
+          throw new Error('no block-page ticket expected');
+        },
+        receive: () => Promise.reject(new Error('no block-page form expected')),
+      },
       health: f.deps.health,
       api: { deps: f.deps, routes: allRoutes(f.deps) },
       dashboardDir,

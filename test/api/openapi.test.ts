@@ -8,8 +8,8 @@ import { apiFixture, Browser, type ApiFixture } from './fixture.ts';
 // The quarantine's routes exist only when mail is configured; present here so they are described too.
 const deps = new Proxy({} as ApiDeps, {
   get(_target, property) {
-    if (property === 'quarantine') {
-      return new Proxy({}, { get: (_t, inner) => { throw new Error(`building the route list used deps.quarantine.${String(inner)}`); } });
+    if (property === 'quarantine' || property === 'workflows') {
+      return new Proxy({}, { get: (_t, inner) => { throw new Error(`building the route list used deps.${String(property)}.${String(inner)}`); } });
     }
     throw new Error(`building the route list used deps.${String(property)}`);
   },

@@ -18,10 +18,12 @@ const untouchable = (name: string) =>
       throw new Error(`building the route list used ${name}.${String(property)}`);
     },
   });
-// The quarantine's routes exist only when mail is configured; present here so they are walked too.
+// The quarantine's routes exist only when mail is configured, the workflows' when the server
+// made their stores; present here so they are walked too.
 const deps = new Proxy({} as ApiDeps, {
   get(_target, property) {
     if (property === 'quarantine') return untouchable('deps.quarantine');
+    if (property === 'workflows') return untouchable('deps.workflows');
     throw new Error(`building the route list used deps.${String(property)}`);
   },
 });
@@ -30,6 +32,9 @@ test('every route × every reference role: refused exactly when the policy does 
   const routes = allRoutes(deps);
   assert.ok(routes.length >= coreRoutes(deps).length);
   assert.ok(routes.some((route) => route.url.startsWith('/api/quarantine')), 'the quarantine routes are in the list');
+  for (const prefix of ['/api/requests', '/api/case-reports', '/api/register', '/api/incidents', '/api/sanctions', '/api/alerts', '/api/inbox', '/api/compliance', '/api/reports/governors']) {
+    assert.ok(routes.some((route) => route.url.startsWith(prefix)), `the ${prefix} routes are in the list`);
+  }
   const report = await checkPermissionMatrix(routes, policy!);
   assert.deepEqual(report.mismatches, []);
   assert.equal(report.checked, routes.length * (Object.keys(policy!.roles).length + 1));

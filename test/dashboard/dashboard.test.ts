@@ -97,7 +97,10 @@ describe('the dashboard', { skip }, () => {
     assert.match(header, /Marjorie Wychwood/);
     assert.match(header, /Headteacher/);
     const nav = await head.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts();
-    assert.deepEqual(nav, ['Overview', 'Activity', 'Policy', 'Overrides', 'People', 'Reports', 'Settings', 'Audit log']);
+    assert.deepEqual(nav, [
+      'Overview', 'Inbox', 'Alerts', 'Activity', 'Requests', 'Incidents', 'Sanctions', 'Policy', 'Overrides', 'People',
+      'Compliance', 'Acknowledge', 'Reports', 'Governors', 'Settings', 'Audit log',
+    ]);
     await addAccount(head, school.baseUrl, TEACHER);
     await addAccount(head, school.baseUrl, GOVERNOR);
   });
@@ -182,7 +185,7 @@ describe('the dashboard', { skip }, () => {
     assert.match(await teacher.getByRole('alert').innerText(), /not in one of your classes/);
 
     const nav = await teacher.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts();
-    assert.deepEqual(nav, ['Overview', 'Activity', 'Policy', 'Overrides']);
+    assert.deepEqual(nav, ['Overview', 'Inbox', 'Activity', 'Requests', 'Incidents', 'Sanctions', 'Policy', 'Overrides', 'Compliance', 'Acknowledge']);
     await openPage(teacher, school.dashboardUrl, 'audit', 'Not available to you');
   });
 
@@ -204,7 +207,7 @@ describe('the dashboard', { skip }, () => {
     const governor = await newPage();
     await signIn(governor, school.dashboardUrl, GOVERNOR.username);
     await governor.getByRole('navigation', { name: 'Main' }).waitFor();
-    assert.deepEqual(await governor.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts(), ['Policy', 'Reports']);
+    assert.deepEqual(await governor.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts(), ['Inbox', 'Policy', 'Compliance', 'Acknowledge', 'Reports', 'Governors']);
     await openPage(governor, school.dashboardUrl, 'reports', 'Reports');
     const table = governor.getByRole('region', { name: 'Decisions by group, category and decision table' });
     await table.waitFor();

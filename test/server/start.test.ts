@@ -116,12 +116,42 @@ test('a request for access from the block page is recorded with what was blocked
   });
   assert.equal(response.status, 200);
   assert.doesNotMatch(response.body, /<img/);
-  const [report] = running.reports.list(1);
-  assert.equal(report!.kind, 'request-access');
-  assert.equal(report!.host, 'www.facebook.com');
-  assert.deepEqual(report!.clauses, ['8.1']);
-  assert.equal(report!.message, '<img src=x onerror=alert(1)>');
-  assert.equal(report!.role, 'pupil');
+  const [request] = (await running.requests.unblock.list({ limit: 1 })).items;
+  assert.equal(request!.host, 'www.facebook.com');
+  assert.ok(request!.clauses.includes('8.1'));
+  assert.equal(request!.reason, '<img src=x onerror=alert(1)>');
+  assert.equal(request!.requesterRole, 'pupil');
+});
+
+test('a request sent with the block page ticket is recorded for whom the proxy saw, and an approval for the class opens the site at once (8.4, 8.5)', async () => {
+  const page = await viaProxy('http://www.facebook.com/groups/class-4n');
+  const ticket = /name="ticket" value="([^"]+)"/.exec(page.body)?.[1];
+  assert.ok(ticket, 'the block page carries a ticket');
+  const sent = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port: running.http.port, method: 'POST', path: '/block/request-access', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    request.on('error', reject);
+    request.end(new URLSearchParams({ ticket, message: 'our class page' }).toString());
+  });
+  assert.equal(sent.status, 200);
+  const request = (await running.requests.unblock.list({ host: 'www.facebook.com' })).items.find((r) => r.reason === 'our class page');
+  assert.deepEqual([request?.requesterRole, request?.requesterGroups, request?.url], ['pupil', ['class-4n'], 'http://www.facebook.com/groups/class-4n']);
+  const pupil = { role: 'pupil', groups: ['class-4n'] };
+  const decide = () => running.engine.decide({ person: pupil, url: 'http://www.facebook.com/groups/class-4n', at: lessonTime, grants: running.overrides.current() });
+  assert.equal(decide().action, 'block');
+  const approved = await running.requests.unblock.approve(request!.id, { scope: { type: 'group', group: 'class-4n' }, duration: '1d' }, { username: 'marjorie.wychwood', role: 'headteacher', groups: [] });
+  try {
+    assert.equal(decide().action, 'allow');
+  } finally {
+    // the tests after this one expect the site blocked (and the proxy never to fetch it)
+    await running.overrides.revoke(approved.approval!.grantId!, 'marjorie.wychwood', 'end of the test');
+  }
+  assert.equal(decide().action, 'block');
+  await running.requests.sweep();
+  assert.equal((await running.requests.unblock.get(request!.id))?.state, 'expired');
 });
 
 test('every decision reaches the decision log with who, where and why', async () => {

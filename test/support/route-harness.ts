@@ -50,6 +50,7 @@ export async function routeHarness(routes: readonly RouteSpec[]): Promise<RouteH
   const accounts = new Map<string, TestAccount>();
   let next = 0;
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, text, done) => done(null, text));
+  app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   app.setErrorHandler((error, _request, reply) => {
     const answer = toApiError(error);
     if (answer.unexpected) process.stderr.write(`route harness: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -42,9 +42,6 @@ const overviewResponse = z.object({
   points: z.array(z.object({ name: z.string(), enabled: z.boolean(), listening: z.string().nullable(), healthy: z.boolean() })),
 });
 
-/** Requests from the block page are read this far back when counting the open ones. */
-const OPEN_REQUESTS_SCAN = 10_000;
-
 export function overviewRoutes(deps: ApiDeps): RouteSpec[] {
   return [
     defineRoute({
@@ -70,7 +67,7 @@ export function overviewRoutes(deps: ApiDeps): RouteSpec[] {
           const named = alert.person !== null && mayNamePerson(alert.person, account, can, policy, deps.people.get(alert.person));
           return { at: alert.at, person: named ? alert.person : null, personHidden: alert.person !== null && !named, kind: 'circumvention' as const, host: alert.host, rule: alert.rule };
         });
-        const openRequests = deps.reports.list(OPEN_REQUESTS_SCAN).filter((report) => report.kind === 'request-access' && report.status === 'new').length;
+        const openRequests = await deps.requests.unblock.countOpen();
         return {
           date,
           totals: figures.totals,

@@ -8,6 +8,12 @@ export const alertsSchema = z.strictObject({
   categories: z.array(roleId).default([]),
   /** rules whose blocks alert at once (legal must-block lists) */
   rules: z.array(z.string()).default([]),
+  /**
+   * which decisions on `categories` and `rules` count as an attempt: blocked and warned by
+   * default; add `allow` to hear of visits a rule lets through too. Keyword matches on search
+   * terms alert whatever the decision.
+   */
+  actions: z.array(z.enum(['block', 'warn', 'allow'])).min(1).default(['block', 'warn']),
   /** keyword list id → its title and terms per language (BCP 47 tag → terms) */
   keywords: z
     .record(

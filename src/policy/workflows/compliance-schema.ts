@@ -39,10 +39,13 @@ export const complianceSchema = z.strictObject({
         .array(
           z.strictObject({
             id: roleId,
-            url: z.string().min(1),
+            /** an http:// address: the proxy answers it with its decision (a tunnel would not say why) */
+            url: z.string().regex(/^http:\/\/[^/?#\s]+/i, 'must be an http:// address like http://blocked.example/'),
             /** a role (and groups) the test browses as */
             as: z.strictObject({ role: roleId, groups: z.array(roleId).default([]) }),
-            expect: z.enum(['allow', 'block']),
+            /** what the filter should do; `warn` is the staff warn page (continue with a reason) */
+            expect: z.enum(['allow', 'block', 'warn']),
+            /** the clauses the decision should cite; checked when given */
             clauses: z.array(clauseRef).default([]),
           }),
         )

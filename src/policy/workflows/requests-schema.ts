@@ -4,9 +4,13 @@ import { z } from 'zod';
 import { clauseRef, duration, roleId, routeTo } from './common.ts';
 
 const reportRoute = z.strictObject({
+  /**
+   * roles, role sets or relations of the reporter (`line-manager`, `class-teacher`); when the
+   * relations name nobody and no role is listed, the report goes to the unblock deciders
+   */
   to: routeTo,
   clauses: z.array(clauseRef).default([]),
-  /** answer expected within this long; later shows as overdue */
+  /** acknowledgement expected within this long; later shows as overdue */
   respondWithin: duration.optional(),
 });
 
@@ -19,11 +23,17 @@ export const requestsSchema = z.strictObject({
       deciders: z.array(roleId).min(1),
       /** longest approval a decider may give; longer is refused */
       maxDuration: duration.default('365d'),
+      /** decision expected within this long; later shows as overdue */
       respondWithin: duration.optional(),
       clauses: z.array(clauseRef).default([]),
     })
     .optional(),
-  siteReport: reportRoute.optional(),
+  siteReport: reportRoute
+    .extend({
+      /** the school-layer rule a "block it" decision adds the site to; added to the file when missing */
+      blockRule: roleId.default('reported-sites'),
+    })
+    .optional(),
   accident: reportRoute.optional(),
   tellTeacher: reportRoute.optional(),
   contactAttempt: reportRoute.optional(),

@@ -4,10 +4,16 @@ import { z } from 'zod';
 import { clauseRef, duration, roleId } from './common.ts';
 
 export const sanctionsSchema = z.strictObject({
+  /** impose, decline and lift (the headteacher, 8.2); told of every proposal */
   deciders: z.array(roleId).min(1),
-  /** may open and close a supervised session for a sanctioned pupil */
-  supervisors: z.array(roleId).min(1),
+  /**
+   * may open and close a supervised session for a sanctioned pupil: a role listed here for any
+   * pupil; `class-teacher` for the pupils of the account's own classes only. The account also
+   * needs the `supervision.open` action.
+   */
+  supervisors: z.array(z.union([z.literal('class-teacher'), roleId])).min(1),
   defaultDuration: duration.default('14d'),
+  /** longest sanction a decider may impose; longer is refused */
   maxDuration: duration.default('90d'),
   /** a supervised session ends by itself after this long */
   sessionLength: duration.default('1h'),

@@ -1,0 +1,22 @@
+// The compliance API's JSON, as the server module defines it (one definition for both sides).
+export type {
+  AcknowledgementOutstanding,
+  AcknowledgementView,
+  CheckLogPage,
+  CheckResultView,
+  CheckRunView,
+  Course,
+  DueCell,
+  DueState,
+  MemberSummary,
+  MyAcknowledgement,
+  OverdueItem,
+  PersonCompliance,
+  PolicyVersionView,
+  ReviewStatus,
+  ReviewView,
+  SelfCheckView,
+  TrainingCell,
+  TrainingMatrix,
+  TrainingRecordView,
+} from '../../src/compliance/compliance-types.ts';
