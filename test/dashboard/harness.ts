@@ -36,6 +36,10 @@ export const HEADTEACHER: DemoAccount = { username: 'marjorie.wychwood', display
 export const TEACHER: DemoAccount = { username: 'frederick.saltmarsh', displayName: 'Frederick Saltmarsh', role: 'teacher' };
 export const GOVERNOR: DemoAccount = { username: 'rupert.thornbury', displayName: 'Rupert Thornbury', role: 'governor' };
 export const NETWORK_MANAGER: DemoAccount = { username: 'olive.stonechat', displayName: 'Olive Stonechat', role: 'network-manager' };
+/** the workflows' other roles: the e-safety team reviews unblock requests (8.4), the safeguarding lead heads the incident chain (9.2) */
+export const ESAFETY_TEAM: DemoAccount = { username: 'jonah.birchwood', displayName: 'Jonah Birchwood', role: 'esafety-team' };
+export const SAFEGUARDING_LEAD: DemoAccount = { username: 'nigel.applegarth', displayName: 'Nigel Applegarth', role: 'safeguarding-lead' };
+export const HEAD_OF_SCHOOL: DemoAccount = { username: 'katherine.rookwood', displayName: 'Katherine Rookwood', role: 'head-of-school' };
 
 export interface DemoSchool {
   running: RunningHedgerow;
