@@ -16,6 +16,7 @@ import { HedgerowError } from '../errors/index.ts';
 import { escapeHtml, renderBlockPage } from '../proxy/index.ts';
 import { renderPac } from './pac.ts';
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -112,10 +113,39 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
+  // no other site's page keeps a handle on these windows, nor embeds these answers
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
 };
+
+/** The proxy's own `Via` token (src/proxy: `1.1 hedgerow`). */
+const VIA_PROXY = /(^|,)\s*1\.1 hedgerow\s*(,|$)/i;
+
+/**
+ * What may be asked of this service through the school's proxy: only the block page's forms,
+ * which a browser set to use the proxy for everything sends that way. The dashboard, the API and
+ * the rest are not served to the proxy, which would lend every client its own address.
+ */
+function allowedThroughProxy(method: string, url: string): boolean {
+  const path = url.split('?')[0]!;
+  return method === 'POST' && /^\/block\/[a-z-]+$/.test(path);
+}
 
 // The dashboard runs its own scripts and calls the API on this origin; nothing else.
 const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/** A request node could not parse: a short static answer that still carries the security headers. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, text] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  const body = `${text.toLowerCase()}\n`;
+  const headers = Object.entries({ ...SECURITY_HEADERS, 'cache-control': 'no-store' }).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  if (!socket.writable) return void socket.destroy();
+  // closed once the answer has left, not before (destroying at once may drop it)
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${headers}connection: close\r\n\r\n${body}`);
+}
 
 export async function startHttpService(options: HttpServiceOptions): Promise<{ app: FastifyInstance; address: { host: string; port: number } }> {
   const now = options.now ?? Date.now;
@@ -124,11 +154,29 @@ export async function startHttpService(options: HttpServiceOptions): Promise<{ a
     bodyLimit: 64 * 1024,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
+    clientErrorHandler: answerClientError,
   });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   app.addHook('onSend', async (request, reply) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
-    if (request.url.startsWith('/dashboard/')) reply.header('content-security-policy', DASHBOARD_CSP);
+    // a route's own stricter policy (evidence downloads are sandboxed) is kept
+    const ownPolicy = reply.hasHeader('content-security-policy');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      if (!(ownPolicy && name === 'content-security-policy')) reply.header(name, value);
+    }
+    if (request.url.startsWith('/dashboard/')) {
+      reply.header('content-security-policy', DASHBOARD_CSP);
+    } else if (!reply.hasHeader('cache-control')) {
+      // pages name people and what they asked for; only the dashboard's files (which say how they may be kept) are cached
+      reply.header('cache-control', 'no-store');
+    }
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    const via = request.headers.via;
+    if (via === undefined || !VIA_PROXY.test(Array.isArray(via) ? via.join(',') : via) || allowedThroughProxy(request.method, request.url)) return;
+    return reply
+      .code(403)
+      .type('text/html; charset=utf-8')
+      .send(simplePage('Open this directly', '<p>This is the school\'s internet filter. Its dashboard and pages are not opened through the filter itself: open the address directly.</p>'));
   });
 
   const ownHosts = () => {

@@ -129,7 +129,14 @@ function manifestOf(lists: readonly StoredList[], includeStarter: boolean): stri
 
 function compile(lists: readonly StoredList[], includeStarter: boolean): Catalogue {
   const builder = new CatalogueBuilder();
-  for (const l of lists) addStoredList(builder, l.name, l.bytes);
+  for (const l of lists) {
+    try {
+      addStoredList(builder, l.name, l.bytes);
+    } catch (cause) {
+      // a damaged list file: name it, rather than gzip's bare `incorrect header check`
+      throw new HedgerowError('HR_CATALOG_READ', `list \`${l.name}\` (\`${l.path}\`) cannot be read: ${(cause as Error).message}`, { cause });
+    }
+  }
   if (includeStarter) addStarter(builder);
   builder.setMeta({ manifest: manifestOf(lists, includeStarter) });
   return builder.build();

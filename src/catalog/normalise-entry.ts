@@ -14,9 +14,16 @@ export function normaliseIp(text: string): string | null {
   if (isIPv4(text)) return text;
   let inner = text;
   if (inner.startsWith('[') && inner.endsWith(']')) inner = inner.slice(1, -1);
+  // a zone (`fe80::1%lo0`, as in the hosts files of macOS) says which interface, not which address;
+  // the URL parser refuses it, so it is dropped
+  const zone = inner.indexOf('%');
+  if (zone > 0 && isIPv6(inner)) inner = inner.slice(0, zone);
   if (isIPv6(inner)) {
-    const host = new URL(`http://[${inner}]/`).hostname;
-    return host.slice(1, -1);
+    try {
+      return new URL(`http://[${inner}]/`).hostname.slice(1, -1);
+    } catch {
+      return null;
+    }
   }
   return null;
 }

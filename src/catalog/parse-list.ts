@@ -30,19 +30,32 @@ export function sourceCategoryName(name: string): string {
   return trimmed.includes('/') ? trimmed : `custom/${trimmed}`;
 }
 
+/**
+ * The largest list text read, compressed or not: far above the largest real list (UT1's biggest
+ * category is under 100 MB), and below what one string can hold, so that a gzip bomb or an
+ * endless file is refused rather than read until memory runs out.
+ */
+export const MAX_LIST_BYTES = 256 * 1024 * 1024;
+
 /** Reads a file as text, gunzipping when it starts with the gzip magic bytes (1f 8b). */
 export function readListText(path: string): string {
   let bytes: Buffer;
   try {
+    // NOTE: checked before reading: a device (`/dev/zero`) never ends and a FIFO blocks
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new HedgerowError('HR_CATALOG_READ', `cannot read list \`${path}\`: not a regular file`, { where: { file: path } });
+    if (stat.size > MAX_LIST_BYTES) throw new HedgerowError('HR_CATALOG_READ', `cannot read list \`${path}\`: it is ${stat.size} bytes; the limit is ${MAX_LIST_BYTES}`, { where: { file: path } });
     bytes = readFileSync(path);
   } catch (cause) {
+    if (cause instanceof HedgerowError) throw cause;
     throw new HedgerowError('HR_CATALOG_READ', `cannot read list \`${path}\`: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { where: { file: path }, cause });
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_LIST_BYTES });
     } catch (cause) {
-      throw new HedgerowError('HR_CATALOG_READ', `cannot read list \`${path}\`: the gzip data is corrupt`, { where: { file: path }, cause });
+      const tooLarge = (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      throw new HedgerowError('HR_CATALOG_READ', `cannot read list \`${path}\`: ${tooLarge ? `it unpacks to more than the limit of ${MAX_LIST_BYTES} bytes` : 'the gzip data is corrupt'}`, { where: { file: path }, cause });
     }
   }
   return bytes.toString('utf8');

@@ -36,6 +36,25 @@ export const configSchema = z.strictObject({
       /** client networks allowed to use the proxy; never everyone */
       allowedClients: z.array(cidr).min(1).default(['127.0.0.0/8', '::1/128']),
       requireAuth: z.boolean().default(false),
+      /** more networks (CIDRs, or `address:port`) the proxy never connects to, besides link-local and metadata addresses; e.g. loopback and private ranges (docs/security.md) */
+      forbiddenTargets: z.array(z.string()).optional(),
+      /** connection caps, sizes and timeouts (docs/operations.md); a limit not given keeps the proxy's default */
+      limits: z
+        .strictObject({
+          maxConnections: z.number().int().positive().optional(),
+          maxConnectionsPerClient: z.number().int().positive().optional(),
+          headersTimeoutMs: z.number().int().positive().optional(),
+          idleTimeoutMs: z.number().int().positive().optional(),
+          peekTimeoutMs: z.number().int().positive().optional(),
+          peekMaxBytes: z.number().int().positive().optional(),
+          tunnelIdleTimeoutMs: z.number().int().positive().optional(),
+          upstreamConnectTimeoutMs: z.number().int().positive().optional(),
+          upstreamResponseTimeoutMs: z.number().int().positive().optional(),
+          maxHeaderBytes: z.number().int().positive().optional(),
+          maxHeaders: z.number().int().positive().optional(),
+          maxSocketsPerOrigin: z.number().int().positive().optional(),
+        })
+        .optional(),
     })
     .prefault({}),
   dns: z

@@ -74,8 +74,11 @@ export function storeAnswer(response: Buffer, now: number, bounds: TtlBounds): S
   };
 }
 
-/** The client's copy: its id, its question spelling, TTLs counted down, OPT when it sent one. */
-export function renderAnswer(answer: StoredAnswer, request: Buffer, query: ParsedQuery, now: number): Buffer {
+/**
+ * The client's copy: its id, its question spelling, TTLs counted down, OPT when it sent one.
+ * With `staleTtl` (an answer past its TTL, RFC 8767), every TTL is that instead.
+ */
+export function renderAnswer(answer: StoredAnswer, request: Buffer, query: ParsedQuery, now: number, staleTtl?: number): Buffer {
   const withOpt = query.edns != null;
   const source = answer.bytes;
   const out = Buffer.allocUnsafe(source.length + (withOpt ? OPT_LENGTH : 0));
@@ -86,7 +89,9 @@ export function renderAnswer(answer: StoredAnswer, request: Buffer, query: Parse
   out.writeUInt16BE(keep | (query.flags & (flags.RD | flags.CD)) | flags.RA, 2);
   if (answer.questionEnd === query.questionEnd) request.copy(out, HEADER_LENGTH, HEADER_LENGTH, query.questionEnd);
   const elapsed = Math.floor((now - answer.storedAt) / 1000);
-  if (elapsed > 0) {
+  if (staleTtl !== undefined) {
+    for (let index = 0; index < answer.ttlOffsets.length; index++) out.writeUInt32BE(staleTtl, answer.ttlOffsets[index]!);
+  } else if (elapsed > 0) {
     for (let index = 0; index < answer.ttlOffsets.length; index++) {
       out.writeUInt32BE(Math.max(0, answer.ttls[index]! - elapsed), answer.ttlOffsets[index]!);
     }

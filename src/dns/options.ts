@@ -26,6 +26,17 @@ export interface DnsFilterOptions {
   blockTtl?: number;
   /** per upstream attempt, milliseconds; default 2000 */
   upstreamTimeout?: number;
+  /**
+   * RFC 8767: an answer past its TTL is kept `maxStaleSeconds` (default 86,400; 0 turns serving
+   * stale off) and given, with TTL `answerTtl` (default 30), when every upstream fails or none has
+   * answered within `clientTimeoutMs` (default 1,800)
+   */
+  serveStale?: { maxStaleSeconds?: number; answerTtl?: number; clientTimeoutMs?: number };
+  /**
+   * RFC 9520: after every upstream failed for a question, it is answered at once (stale, else
+   * SERVFAIL) for this long rather than waited on again; milliseconds, default 5,000
+   */
+  failureCacheMs?: number;
   now?: () => number;
 }
 
@@ -43,6 +54,8 @@ export interface ResolvedDnsOptions {
   rateLimit: { perSecond: number; burst: number } | null;
   blockTtl: number;
   upstreamTimeout: number;
+  serveStale: { maxStaleSeconds: number; answerTtl: number; clientTimeoutMs: number };
+  failureCacheMs: number;
   now: () => number;
 }
 
@@ -87,6 +100,16 @@ export function resolveDnsOptions(options: DnsFilterOptions): ResolvedDnsOptions
   if (!isCount(blockTtl)) problem('dns.blockTtl', `\`${String(blockTtl)}\` is not a whole number of seconds`);
   const upstreamTimeout = options.upstreamTimeout ?? 2000;
   if (!(upstreamTimeout > 0)) problem('dns.upstreamTimeout', `\`${String(upstreamTimeout)}\` is not a positive number of milliseconds`);
+  const serveStale = {
+    maxStaleSeconds: options.serveStale?.maxStaleSeconds ?? 86_400,
+    answerTtl: options.serveStale?.answerTtl ?? 30,
+    clientTimeoutMs: options.serveStale?.clientTimeoutMs ?? 1_800,
+  };
+  if (!isCount(serveStale.maxStaleSeconds)) problem('dns.serveStale.maxStaleSeconds', `\`${String(serveStale.maxStaleSeconds)}\` is not a whole number of seconds`);
+  if (!isCount(serveStale.answerTtl)) problem('dns.serveStale.answerTtl', `\`${String(serveStale.answerTtl)}\` is not a whole number of seconds`);
+  if (!(serveStale.clientTimeoutMs > 0)) problem('dns.serveStale.clientTimeoutMs', `\`${String(serveStale.clientTimeoutMs)}\` is not a positive number of milliseconds`);
+  const failureCacheMs = options.failureCacheMs ?? 5_000;
+  if (!(failureCacheMs >= 0)) problem('dns.failureCacheMs', `\`${String(failureCacheMs)}\` is not a number of milliseconds`);
 
   if (problems.length > 0) {
     const first = problems[0]!;
@@ -107,6 +130,8 @@ export function resolveDnsOptions(options: DnsFilterOptions): ResolvedDnsOptions
     rateLimit,
     blockTtl,
     upstreamTimeout,
+    serveStale,
+    failureCacheMs,
     now: options.now ?? Date.now,
   };
 }

@@ -3,6 +3,10 @@
 // services are rewritten to their restricted hosts; the Firefox DoH canary is answered NXDOMAIN for
 // people for whom DoH is circumvention.
 //
+// When every upstream fails, a name in the cache is answered from it past its TTL (RFC 8767
+// serve-stale, TTL 30 s) and any other name gets SERVFAIL; a question whose upstreams just failed
+// is answered at once for a few seconds rather than waited on again (RFC 9520).
+//
 // NOTE: DNS cannot show a warning page. A `warn` decision is answered like a block when the block
 // answer is an address (the browser lands on the block-page service, which shows the warning and
 // lets the person continue); with NXDOMAIN block answers a `warn` name is allowed.
@@ -60,6 +64,14 @@ export interface DnsFilterStats {
   cacheMisses: number;
   cacheEntries: number;
   forwarded: number;
+  /** answers given past their TTL because the upstreams failed (RFC 8767) */
+  staleAnswers: number;
+  /** questions answered at once because their upstreams failed moments before (RFC 9520) */
+  failFast: number;
+  /** since when (epoch ms) every upstream exchange has failed; null while they answer */
+  upstreamFailingSince: number | null;
+  /** upstream exchanges failed in a row (every upstream tried); 0 after one succeeds */
+  upstreamFailuresInARow: number;
   servfail: number;
   formerr: number;
   notimp: number;
@@ -193,8 +205,14 @@ function serveTcp(socket: net.Socket, filter: FilterCore, connections: Set<net.S
   const clientIp = socket.remoteAddress ?? '';
   let buffered = Buffer.alloc(0);
   socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
+  // A query sent a byte at a time resets the idle timer with every byte: a query begun must
+  // also arrive whole within the idle time, or the connection is closed (slowloris).
+  let partial: NodeJS.Timeout | null = null;
   socket.on('error', ignore);
-  socket.on('close', () => connections.delete(socket));
+  socket.on('close', () => {
+    if (partial) clearTimeout(partial);
+    connections.delete(socket);
+  });
   const send = (reply: Reply): void => {
     if (!reply || socket.destroyed || reply.length > 0xffff) return;
     const framed = Buffer.allocUnsafe(reply.length + 2);
@@ -204,15 +222,28 @@ function serveTcp(socket: net.Socket, filter: FilterCore, connections: Set<net.S
   };
   socket.on('data', (chunk) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    const whole = drain();
+    if (socket.destroyed) return;
+    // a query left over after whole ones is a new one: its time starts now
+    if (partial && (whole || buffered.length === 0)) {
+      clearTimeout(partial);
+      partial = null;
+    }
+    if (buffered.length > 0 && partial === null) partial = setTimeout(() => socket.destroy(), TCP_IDLE_MS);
+  });
+  /** answers every whole query buffered; says whether there was one */
+  const drain = (): boolean => {
+    let whole = false;
     while (buffered.length >= 2) {
       const length = buffered.readUInt16BE(0);
       // a length that no query can have: the stream is not DNS, so stop reading it
       if (length < HEADER_LENGTH || length > MAX_TCP_QUERY) {
         filter.counters.dropped++;
         socket.destroy();
-        return;
+        return whole;
       }
-      if (buffered.length < length + 2) return;
+      if (buffered.length < length + 2) return whole;
+      whole = true;
       const message = buffered.subarray(2, length + 2);
       buffered = buffered.subarray(length + 2);
       let reply: Reply | Promise<Reply>;
@@ -229,12 +260,13 @@ function serveTcp(socket: net.Socket, filter: FilterCore, connections: Set<net.S
           filter.counters.errors++;
         });
     }
-  });
+    return whole;
+  };
 }
 
 /** Everything between a packet in and a packet out; never throws for any input. */
 class FilterCore {
-  readonly counters: Omit<DnsFilterStats, 'cacheEntries' | 'upstreamQueries' | 'upstreamTimeouts' | 'upstreamErrors' | 'tcpRetries'> = {
+  readonly counters: Omit<DnsFilterStats, 'cacheEntries' | 'upstreamQueries' | 'upstreamTimeouts' | 'upstreamErrors' | 'tcpRetries' | 'upstreamFailingSince' | 'upstreamFailuresInARow'> = {
     queries: 0,
     udp: 0,
     tcp: 0,
@@ -245,6 +277,8 @@ class FilterCore {
     cacheHits: 0,
     cacheMisses: 0,
     forwarded: 0,
+    staleAnswers: 0,
+    failFast: 0,
     servfail: 0,
     formerr: 0,
     notimp: 0,
@@ -261,16 +295,18 @@ class FilterCore {
   readonly #limiter: RateLimiter | null;
   /** identical questions waiting on one upstream exchange */
   readonly #inflight = new Map<string, Promise<StoredAnswer | null>>();
+  #upstreamFailingSince: number | null = null;
+  #upstreamFailuresInARow = 0;
 
   constructor(config: ResolvedDnsOptions, forwarder: Forwarder) {
     this.#config = config;
     this.#forwarder = forwarder;
-    this.#cache = new AnswerCache(config.cache.maxEntries);
+    this.#cache = new AnswerCache(config.cache.maxEntries, config.serveStale.maxStaleSeconds);
     this.#limiter = config.rateLimit ? new RateLimiter(config.rateLimit) : null;
   }
 
   stats(): DnsFilterStats {
-    return { ...this.counters, cacheEntries: this.#cache.size, ...this.#forwarder.stats };
+    return { ...this.counters, cacheEntries: this.#cache.size, ...this.#forwarder.stats, upstreamFailingSince: this.#upstreamFailingSince, upstreamFailuresInARow: this.#upstreamFailuresInARow };
   }
 
   handle(request: Buffer, clientIp: string, transport: Transport): Reply | Promise<Reply> {
@@ -391,12 +427,46 @@ class FilterCore {
       return this.#fit(renderAnswer(cached, request, query, now), request, query, transport);
     }
     this.counters.cacheMisses++;
-    return this.#resolve(key, lowerQuestion(request, query.questionEnd), dnssecOk).then((stored) => {
-      if (!stored) {
+    const answered = (found: Found | null): Buffer => {
+      if (!found) {
         this.counters.servfail++;
         return emptyResponse(request, query, query.id, query.flags, RCODE_SERVFAIL);
       }
-      return this.#fit(renderAnswer(stored, request, query, this.#config.now()), request, query, transport);
+      if (found.stale) return this.#fit(renderAnswer(found.answer, request, query, this.#config.now(), this.#config.serveStale.answerTtl), request, query, transport);
+      if (found.answer.rcode === RCODE_SERVFAIL) this.counters.servfail++;
+      return this.#fit(renderAnswer(found.answer, request, query, this.#config.now()), request, query, transport);
+    };
+    const found = this.#lookup(key, lowerQuestion(request, query.questionEnd), dnssecOk, now);
+    return found instanceof Promise ? found.then(answered) : answered(found);
+  }
+
+  /**
+   * A question the cache cannot answer fresh: the upstream's answer, else a stale one (when every
+   * upstream failed, or none answered within the client timeout), else null (SERVFAIL). An
+   * upstream's own SERVFAIL or REFUSED counts as a failure, and comes back when nothing stale can.
+   */
+  #lookup(key: string, question: Buffer, dnssecOk: boolean, now: number): Found | null | Promise<Found | null> {
+    const stale = this.#cache.stale(key, now);
+    if (this.#cache.failedRecently(key, now)) {
+      // every upstream failed for this question moments ago: answer now rather than wait again
+      this.counters.failFast++;
+      if (stale) this.counters.staleAnswers++;
+      return stale ? { answer: stale, stale: true } : null;
+    }
+    const resolving = this.#resolve(key, question, dnssecOk);
+    if (!stale) return resolving.then((answer) => (answer ? { answer, stale: false } : null));
+    return new Promise<Found | null>((resolve) => {
+      let done = false;
+      const finish = (found: Found): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (found.stale) this.counters.staleAnswers++;
+        resolve(found);
+      };
+      // RFC 8767's client response timer: a stale answer now beats a fresh one too late
+      const timer = setTimeout(() => finish({ answer: stale, stale: true }), this.#config.serveStale.clientTimeoutMs);
+      resolving.then((answer) => finish(answer && !failedAnswer(answer) ? { answer, stale: false } : { answer: stale, stale: true }));
     });
   }
 
@@ -410,9 +480,17 @@ class FilterCore {
     this.counters.forwarded++;
     pending = this.#forwarder.query(question, dnssecOk).then((response) => {
       this.#inflight.delete(key);
-      if (!response) return null;
-      const stored = storeAnswer(response, this.#config.now(), this.#config.cache);
-      if (stored) this.#cache.set(key, stored);
+      const at = this.#config.now();
+      const stored = response ? storeAnswer(response, at, this.#config.cache) : null;
+      if (!stored || failedAnswer(stored)) {
+        if (this.#upstreamFailingSince === null) this.#upstreamFailingSince = at;
+        this.#upstreamFailuresInARow++;
+        if (this.#config.failureCacheMs > 0) this.#cache.noteFailure(key, at + this.#config.failureCacheMs);
+        return stored;
+      }
+      this.#upstreamFailingSince = null;
+      this.#upstreamFailuresInARow = 0;
+      this.#cache.set(key, stored);
       return stored;
     });
     this.#inflight.set(key, pending);
@@ -438,14 +516,19 @@ class FilterCore {
       const dnssecOk = query.edns?.dnssecOk ?? false;
       const key = AnswerCache.key(target, query.qtype, CLASS_IN, dnssecOk);
       const question = Buffer.concat([encodeName(target), Buffer.from([query.qtype >> 8, query.qtype & 0xff, 0, CLASS_IN])]);
-      const stored = await this.#resolve(key, question, dnssecOk);
-      if (!stored) {
+      const now = this.#config.now();
+      const fresh = this.#cache.get(key, now);
+      const found = fresh ? { answer: fresh, stale: false } : await this.#lookup(key, question, dnssecOk, now);
+      if (!found) {
         this.counters.servfail++;
         return emptyResponse(request, query, query.id, query.flags, RCODE_SERVFAIL);
       }
+      const stored = found.answer;
       const elapsed = Math.floor((this.#config.now() - stored.storedAt) / 1000);
       const decoded = dnsPacket.decode(stored.bytes);
-      const age = (record: dnsPacket.Answer): dnsPacket.Answer => ('ttl' in record && record.ttl !== undefined ? { ...record, ttl: Math.max(0, record.ttl - elapsed) } : record);
+      const staleTtl = found.stale ? this.#config.serveStale.answerTtl : null;
+      const age = (record: dnsPacket.Answer): dnsPacket.Answer =>
+        'ttl' in record && record.ttl !== undefined ? { ...record, ttl: staleTtl ?? Math.max(0, record.ttl - elapsed) } : record;
       answers = [cname, ...(decoded.answers ?? []).map(age)];
       authorities = (decoded.authorities ?? []).map(age);
       rcode = stored.rcode;
@@ -466,6 +549,17 @@ class FilterCore {
     encoded.writeUInt16BE(responseFlags(query.flags, rcode), 2);
     return this.#fit(encoded, request, query, transport);
   }
+}
+
+/** An answer and whether it is past its TTL. */
+interface Found {
+  answer: StoredAnswer;
+  stale: boolean;
+}
+
+/** The upstreams' answer says they could not resolve: no answer for the client but a stale one would be better. */
+function failedAnswer(answer: StoredAnswer): boolean {
+  return answer.rcode === RCODE_SERVFAIL || answer.rcode === RCODE_REFUSED;
 }
 
 function recordTypeName(qtype: number): dnsPacket.RecordType {

@@ -40,7 +40,8 @@ export function decisionEvent(input: DecisionEventInput): DecisionEvent {
     clauses: d.clauses,
     circumvention: d.circumvention || input.circumvention === true,
     policyRevision: d.policyRevision,
-    warnReason: input.warnReason ?? null,
+    // a fail-mode event carries its cause, so the log explains itself
+    warnReason: input.warnReason ?? d.failure ?? null,
     searchTerm: input.searchTerm ?? null,
   };
 }

@@ -71,7 +71,10 @@ export type ReasonKind =
   | 'block.default'
   | 'warn.default'
   | 'log.default'
-  | 'block.invalid';
+  | 'block.invalid'
+  // the engine could not decide; the policy's `failMode` for the role applied
+  | 'block.fail-closed'
+  | 'allow.fail-open';
 
 export interface CatalogueMatch {
   /** the catalogue entry that matched (`youtube.com` for `m.youtube.com`) */
@@ -116,6 +119,8 @@ export interface Decision {
   supersedes: readonly SupersededRule[];
   /** normalisation findings (userinfo trick, encoded IP, …) */
   notes: readonly string[];
+  /** why the engine could not decide, on fail-mode decisions only (`block.fail-closed`, `allow.fail-open`) */
+  failure?: string;
 }
 
 /** Where a decision was enforced. */
@@ -142,6 +147,10 @@ export interface DecisionEvent {
   clauses: readonly string[];
   circumvention: boolean;
   policyRevision: string;
+  /**
+   * the reason recorded with the event: what a person gave to continue past a warning, or, on a
+   * fail-mode event (rule `fail-closed` / `fail-open`), why the engine could not decide
+   */
   warnReason: string | null;
   /** the search term, where a search engine or video site URL carries one */
   searchTerm: string | null;

@@ -108,6 +108,7 @@ export const errorCodes = {
   HR_INCIDENTS_EVIDENCE_TOO_LARGE: { status: 413, summary: "the evidence is larger than the policy's evidence.maxBytes; refused before it is read" },
   HR_INCIDENTS_EVIDENCE_TYPE: { status: 415, summary: "the evidence's declared type is not one the policy's evidence.types accepts" },
   HR_INCIDENTS_EVIDENCE_MISMATCH: { status: 415, summary: "the evidence's bytes are not of the type declared for it" },
+  HR_INCIDENTS_EVIDENCE_DIMENSIONS: { status: 413, summary: 'an evidence image declares more pixels than any screenshot or photo (a decompression bomb); refused' },
   HR_INCIDENTS_EVIDENCE_TAMPERED: { status: 500, summary: 'stored evidence no longer matches the SHA-256 digest taken at upload; it is not served' },
   // cases: sanctions
   HR_SANCTIONS_NOT_CONFIGURED: { status: 409, summary: 'the policy has no `workflows.sanctions` section, so sanctions cannot be proposed, imposed or supervised' },

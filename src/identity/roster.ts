@@ -131,7 +131,9 @@ export function parseRoster(csvText: string, options: RosterOptions): { people: 
   const problems: RosterProblem[] = [];
   let records: Array<{ record: string[]; info: { lines: number }; raw: string }>;
   try {
-    records = parse(csvText, {
+    // NOTE: line endings made one kind first: csv-parse miscounts lines in a file that mixes
+    // CR LF, LF and lone CRs (old Mac files), and every problem is reported by its line
+    records = parse(csvText.replace(/\r\n?/g, '\n'), {
       bom: true,
       info: true,
       raw: true,

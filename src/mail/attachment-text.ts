@@ -3,6 +3,8 @@
 // attachment, so one large file cannot stall the filter; what cannot be read is reported as
 // such, not guessed at.
 import { htmlToText } from './html-text.ts';
+import { pdfUnpackedSize } from './pdf-size.ts';
+import { zipUnpackedSize } from './zip-size.ts';
 
 export type AttachmentKind = 'text' | 'csv' | 'html' | 'docx' | 'pdf' | 'message' | 'other';
 
@@ -13,12 +15,18 @@ export interface AttachmentLimits {
   maxDocumentBytes: number;
   /** PDF pages read at most */
   maxPdfPages: number;
+  /** DOCX files that unpack to more than this many bytes are not opened (zip bombs) */
+  maxUnpackedBytes: number;
+  /** PDF files whose streams unpack to more than this many bytes are not opened (pdf.js reads about 4 MB a second) */
+  maxPdfUnpackedBytes: number;
 }
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
   maxTextChars: 256 * 1024,
   maxDocumentBytes: 15 * 1024 * 1024,
   maxPdfPages: 50,
+  maxUnpackedBytes: 64 * 1024 * 1024,
+  maxPdfUnpackedBytes: 16 * 1024 * 1024,
 };
 
 export interface AttachmentText {
@@ -88,7 +96,8 @@ async function pdfText(bytes: Uint8Array, limits: AttachmentLimits): Promise<{ t
   // pdf.js is large; it is loaded the first time a PDF arrives, not at start.
   const { getDocumentProxy } = await import('unpdf');
   // pdf.js takes ownership of (detaches) the buffer it is given, so it gets a copy
-  const pdf = await getDocumentProxy(new Uint8Array(bytes));
+  // verbosity 0: pdf.js would print a warning to the console for every oddity of a hostile file
+  const pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
   try {
     const pages = Math.min(pdf.numPages, limits.maxPdfPages);
     let text = '';
@@ -126,7 +135,13 @@ export async function attachmentText(
         if (content.byteLength > limits.maxDocumentBytes) {
           return { kind, text: null, truncated: false, problem: `larger than ${Math.round(limits.maxDocumentBytes / 1024 / 1024)} MB, not opened` };
         }
-        if (kind === 'docx') return capped(await docxText(content), limits, kind);
+        if (kind === 'docx') {
+          const unpacked = zipUnpackedSize(content, limits.maxUnpackedBytes);
+          if (!unpacked.ok) return { kind, text: null, truncated: false, problem: unpacked.problem };
+          return capped(await docxText(content), limits, kind);
+        }
+        const unpacked = pdfUnpackedSize(content, limits.maxPdfUnpackedBytes);
+        if (!unpacked.ok) return { kind, text: null, truncated: false, problem: unpacked.problem };
         const pdf = await pdfText(content, limits);
         const result = capped(pdf.text, limits, kind);
         return { ...result, truncated: result.truncated || pdf.truncated };

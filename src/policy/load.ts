@@ -1,10 +1,10 @@
 // Reading policy layers: YAML with positions, validated by the schema, every problem reported at
 // once with file:line:column and the field path. A layer names its parent with `extends`; the chain
 // is read parent-first (council → federation → school).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, resolve, relative } from 'node:path';
-import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { HedgerowError, type ErrorCode, type SourceLocation } from '../errors/index.ts';
 import { layerSchema, type LayerFile } from './schema.ts';
@@ -104,6 +104,26 @@ function describeZodIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   }
 }
 
+function aliasProblem(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return /alias/i.test(text)
+    ? 'aliases expand to too many copies (over 100): refused as a possible resource exhaustion attack'
+    : `cannot read the document: ${text.split('\n')[0]!.toLowerCase()}`;
+}
+
+/** Where the document's first alias (`*name`) is, or the top of the file. */
+function firstAlias(doc: Document, lineCounter: LineCounter, file: string): SourceLocation {
+  let at: number | null = null;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.range) at = node.range[0];
+      return visit.BREAK;
+    },
+  });
+  const pos = lineCounter.linePos(at ?? 0);
+  return { file, line: pos.line, column: pos.col };
+}
+
 /** Parse and validate one layer file's text. */
 export function parseLayer(text: string, file: string): LayerReadResult {
   const displayName = displayNameOf(file);
@@ -120,7 +140,13 @@ export function parseLayer(text: string, file: string): LayerReadResult {
   }
   if (problems.length > 0) return { layer: null, problems };
   const locate = makeLocator(doc, lineCounter, displayName);
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // the yaml library refuses aliases that would expand without bound ("billion laughs")
+    return { layer: null, problems: [{ code: 'HR_POLICY_YAML', message: aliasProblem(error), where: firstAlias(doc, lineCounter, displayName) }] };
+  }
   const parsed = layerSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -140,14 +166,19 @@ export function parseLayer(text: string, file: string): LayerReadResult {
 export function readLayer(file: string): LayerReadResult {
   const absolute = resolve(file);
   let text: string;
+  const tooLarge = (bytes: number): LayerReadResult => ({
+    layer: null,
+    problems: [{ code: 'HR_POLICY_READ', message: `file is ${bytes} bytes; the limit is ${MAX_POLICY_BYTES}`, where: { file: displayNameOf(absolute) } }],
+  });
   try {
-    const buffer = readFileSync(absolute);
-    if (buffer.length > MAX_POLICY_BYTES) {
-      return {
-        layer: null,
-        problems: [{ code: 'HR_POLICY_READ', message: `file is ${buffer.length} bytes; the limit is ${MAX_POLICY_BYTES}`, where: { file: displayNameOf(absolute) } }],
-      };
+    // NOTE: checked before reading: a device (`extends: /dev/zero`) never ends and a FIFO blocks
+    const stat = statSync(absolute);
+    if (!stat.isFile()) {
+      return { layer: null, problems: [{ code: 'HR_POLICY_READ', message: 'cannot read the policy: not a regular file', where: { file: displayNameOf(absolute) } }] };
     }
+    if (stat.size > MAX_POLICY_BYTES) return tooLarge(stat.size);
+    const buffer = readFileSync(absolute);
+    if (buffer.length > MAX_POLICY_BYTES) return tooLarge(buffer.length);
     text = buffer.toString('utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;

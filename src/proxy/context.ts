@@ -24,6 +24,12 @@ export interface ProxyStats {
   sniMismatches: number;
   upgrades: number;
   refusedClients: number;
+  /** connections over `maxConnectionsPerClient` or `maxConnections`, answered 503 and closed */
+  overCapacity: number;
+  /** connections over a cap that were closed at once (a flood past the few that get a page) */
+  overCapacityDropped: number;
+  /** tunnels closed because their TLS ClientHello had not arrived whole within `peekTimeoutMs` (or before the client left) */
+  peekTimeouts: number;
   authChallenges: number;
   badRequests: number;
   decideErrors: number;
@@ -53,6 +59,9 @@ export function newStats(): ProxyStats {
     sniMismatches: 0,
     upgrades: 0,
     refusedClients: 0,
+    overCapacity: 0,
+    overCapacityDropped: 0,
+    peekTimeouts: 0,
     authChallenges: 0,
     badRequests: 0,
     decideErrors: 0,
@@ -96,6 +105,8 @@ export interface Inspection {
 export interface ClientConnection {
   ip: string;
   allowed: boolean;
+  /** over a connection cap: its request is answered 503 and the connection closed */
+  overCap?: 'client' | 'total';
   /** the Proxy-Authorization value the cached person was identified with ('' for none) */
   authKey: string | undefined;
   person: Person | null;

@@ -7,10 +7,12 @@ import { networkInterfaces } from 'node:os';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { Duplex } from 'node:stream';
 import type { ProxyContext, ProxyStats } from './context.ts';
-import { clientConnections, newStats } from './context.ts';
-import { assertValidOptions, defaultForbiddenTargets, defaultLimits, type DecideFunction, type ProxyLimits, type ProxyOptions } from './options.ts';
+import { clientConnections, newStats, type ClientConnection } from './context.ts';
+import { assertValidOptions, defaultForbiddenTargets, resolveLimits, type DecideFunction, type ProxyLimits, type ProxyOptions } from './options.ts';
 import { buildAddressPortSet, buildAddressSet, canonicalIp } from './cidr.ts';
-import { handleRequest } from './http-request.ts';
+import { connectionOf, handleRequest } from './http-request.ts';
+import { ConnectionCaps, refuseOverCapacity, refuseOverCapacityRaw } from './connection-caps.ts';
+import { wantsHtml } from './respond.ts';
 import { handleConnect } from './tunnel.ts';
 import { handleUpgrade } from './websocket.ts';
 import { makeTargetGuard, UpstreamError } from './upstream.ts';
@@ -60,7 +62,7 @@ function selfAddresses(host: string): string[] {
 
 export async function startProxy(options: ProxyOptions): Promise<ForwardProxy> {
   assertValidOptions(options);
-  const limits: ProxyLimits = { ...defaultLimits, ...options.limits };
+  const limits: ProxyLimits = resolveLimits(options.limits);
   const allowed = buildAddressSet(options.allowedClients).set;
   const server: Server = createServer({
     maxHeaderSize: limits.maxHeaderBytes,
@@ -94,16 +96,48 @@ export async function startProxy(options: ProxyOptions): Promise<ForwardProxy> {
   // before listening, so that an unreadable CA stops the start
   if (options.inspection !== undefined) ctx.inspection = await createInspection(ctx);
 
+  const caps = new ConnectionCaps(limits.maxConnections, limits.maxConnectionsPerClient);
+  // a connection over a cap waits this long at most for the request its 503 answers
+  const overCapHoldMs = Math.min(limits.headersTimeoutMs, 5_000);
   server.on('connection', (socket: Socket) => {
     ctx.stats.connections++;
-    ctx.stats.activeConnections++;
     const ip = canonicalIp(socket.remoteAddress ?? '');
-    clientConnections.set(socket, { ip, allowed: allowed.has(ip), authKey: undefined, person: null, personAt: 0 });
-    socket.once('close', () => ctx.stats.activeConnections--);
+    const admission = caps.admit(ip);
+    if (admission === 'drop') {
+      ctx.stats.overCapacityDropped++;
+      socket.destroy();
+      return;
+    }
+    ctx.stats.activeConnections++;
+    const conn: ClientConnection = { ip, allowed: allowed.has(ip), authKey: undefined, person: null, personAt: 0 };
+    if (admission !== 'serve') {
+      conn.overCap = admission;
+      socket.setTimeout(overCapHoldMs, () => socket.destroy());
+    }
+    clientConnections.set(socket, conn);
+    socket.once('close', () => {
+      ctx.stats.activeConnections--;
+      caps.release(ip, admission);
+    });
   });
-  server.on('request', guardedRequest(ctx, (req, res) => handleRequest(ctx, req, res)));
-  server.on('connect', guardedSocket(ctx, (req, socket, head) => handleConnect(ctx, req, socket, head)));
-  server.on('upgrade', guardedSocket(ctx, (req, socket, head) => handleUpgrade(ctx, req, socket, head)));
+  // A client the proxy does not serve at all still gets its 403 first; an allowed one over a cap, the 503.
+  server.on(
+    'request',
+    guardedRequest(ctx, (req, res) => {
+      const conn = connectionOf(req.socket);
+      if (conn.overCap !== undefined && conn.allowed) return refuseOverCapacity(ctx, res, conn.overCap, conn.ip, wantsHtml(req.headers.accept));
+      handleRequest(ctx, req, res);
+    }),
+  );
+  const overCap = (socket: Socket): boolean => {
+    const conn = connectionOf(socket);
+    if (conn.overCap === undefined || !conn.allowed) return false;
+    socket.on('error', () => socket.destroy());
+    refuseOverCapacityRaw(ctx, socket, conn.overCap, conn.ip);
+    return true;
+  };
+  server.on('connect', guardedSocket(ctx, (req, socket, head) => overCap(socket) || handleConnect(ctx, req, socket, head)));
+  server.on('upgrade', guardedSocket(ctx, (req, socket, head) => overCap(socket) || handleUpgrade(ctx, req, socket, head)));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     ctx.stats.badRequests++;
     const s = socket as Socket & { _httpMessage?: unknown };
@@ -118,7 +152,11 @@ export async function startProxy(options: ProxyOptions): Promise<ForwardProxy> {
           ? [408, 'Request Timeout']
           : [400, 'Bad Request'];
     const body = `${text.toLowerCase()}\n`;
-    s.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    // the same headers as every page of the proxy's own (respond.ts), static text or not
+    s.end(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n` +
+        `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n${body}`,
+    );
     s.setTimeout(5_000, () => s.destroy());
   });
 
@@ -132,9 +170,13 @@ export async function startProxy(options: ProxyOptions): Promise<ForwardProxy> {
   const bound = server.address();
   if (bound === null || typeof bound === 'string') throw new Error('proxy: no address after listen');
   const forbidden = buildAddressPortSet(options.forbiddenTargets ?? [...defaultForbiddenTargets]).set;
-  const selfSet = buildAddressSet(selfAddresses(bound.address)).set;
+  // 0.0.0.0 and :: reach this machine's listeners too
+  const selfSet = buildAddressSet([...selfAddresses(bound.address), '0.0.0.0', '::']).set;
   const self = { has: (ip: string, port: number) => port === bound.port && selfSet.has(ip) };
-  ctx.guard = makeTargetGuard(forbidden, self);
+  const localSet = buildAddressSet(selfAddresses('0.0.0.0')).set;
+  const ownPorts = options.ownPorts ?? (() => []);
+  const ownServices = { has: (ip: string, port: number) => ownPorts().includes(port) && localSet.has(ip) };
+  ctx.guard = makeTargetGuard(forbidden, self, ownServices);
 
   let closing: Promise<void> | null = null;
   return {

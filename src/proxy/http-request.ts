@@ -197,8 +197,14 @@ export function decideAndForward(
   if (target.path.startsWith(continuePath) && (target.path.length === continuePath.length || target.path[continuePath.length] === '?')) {
     if (req.method === 'POST') return handleContinue(ctx, req, res, conn, target, person, html);
   }
-  // The filter's own block-page service (the forms on the block page) is never filtered.
-  if (isBlockPageService(ctx, target)) return forward(ctx, req, res, target, scan, html, 0, null);
+  // The filter's own block-page service: its forms are never filtered; its other pages (the
+  // dashboard and API) are not reached through the proxy, which would lend them its address.
+  const service = blockPageService(ctx, target);
+  if (service === 'forms') return forward(ctx, req, res, target, scan, html, 0, null, true);
+  if (service === 'other') {
+    req.resume();
+    return upstreamFailure(ctx, res, new UpstreamError('loop', `\`${target.authority}\` is a service of this filter`), target, html);
+  }
   if (target.ipLiteral) {
     try {
       ctx.guard.checkAddress(target.host, target.port);
@@ -239,20 +245,27 @@ export function decideAndForward(
   forward(ctx, req, res, safe.path === target.path ? target : { ...target, path: safe.path }, scan, html, 0, safe.youtubeRestrict);
 }
 
-const blockPageAuthorities = new WeakMap<ProxyContext, string>();
+const blockPageAuthorities = new WeakMap<ProxyContext, { authority: string; path: string }>();
 
-function isBlockPageService(ctx: ProxyContext, target: HttpTarget): boolean {
-  let authority = blockPageAuthorities.get(ctx);
-  if (authority === undefined) {
+/** `forms` for the block page's forms (under its base URL's path), `other` for the rest of that service, null for anything else. */
+function blockPageService(ctx: ProxyContext, target: HttpTarget): 'forms' | 'other' | null {
+  let service = blockPageAuthorities.get(ctx);
+  if (service === undefined) {
     try {
       const url = new URL(ctx.options.blockPage.baseUrl);
-      authority = `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+      service = { authority: `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`, path: url.pathname.replace(/\/+$/, '') };
     } catch {
-      authority = '';
+      service = { authority: '', path: '' };
     }
-    blockPageAuthorities.set(ctx, authority);
+    blockPageAuthorities.set(ctx, service);
   }
-  return authority === `${target.host}:${target.port}`;
+  if (service.authority !== `${target.host}:${target.port}`) return null;
+  // a base URL without a path cannot tell the forms from the rest: all of it counts as the forms
+  if (service.path === '') return 'forms';
+  const path = target.path;
+  const under = path.startsWith(service.path) && (path.length === service.path.length || path[service.path.length] === '/' || path[service.path.length] === '?');
+  // NOTE: a path with dot segments (`/block/../api/…`) is not the forms, however it might be read
+  return under && !/(^|\/)\.\.?(\/|\?|$)|%2e/i.test(path) ? 'forms' : 'other';
 }
 
 const strictest: SafeSearchLevel = { engines: 'strict', youtube: 'strict' };
@@ -289,6 +302,7 @@ function forward(
   html: boolean,
   attempt: number,
   youtubeRestrict: string | null,
+  toOwnService = false,
 ): void {
   let headers = requestHeaders(req.rawHeaders, target.authority);
   if (youtubeRestrict !== null) {
@@ -310,7 +324,7 @@ function forward(
       path: target.path,
       headers,
       setHost: false,
-      lookup: guardedLookup(target.port, ctx.resolve, ctx.guard),
+      lookup: guardedLookup(target.port, ctx.resolve, toOwnService ? { checkAddress: (ip, port) => ctx.guard.checkAddress(ip, port, true) } : ctx.guard),
     };
     up = secure
       ? // the origin's certificate is verified (rejectUnauthorized is node's default and never turned off)
@@ -341,7 +355,7 @@ function forward(
     }
     // a kept-alive upstream socket closed by the origin just as it was reused: try once more
     if (attempt === 0 && up.reusedSocket && !scan.hasBody && idempotent.has(req.method ?? '') && classifyUpstreamError(err) === 'reset') {
-      forward(ctx, req, res, target, scan, html, 1, youtubeRestrict);
+      forward(ctx, req, res, target, scan, html, 1, youtubeRestrict, toOwnService);
       return;
     }
     if (!req.complete) res.shouldKeepAlive = false;
@@ -365,7 +379,12 @@ export function upstreamPage(failure: UpstreamFailure, host: string): { status: 
     case 'forbidden':
       return { status: 403, title: 'This address cannot be reached through the filter', message: `${host} points to a network address that the web filter never connects to (for example a device or cloud management address).` };
     case 'loop':
-      return { status: 403, title: 'This address is the web filter itself', message: 'The request was addressed to the web filter itself, so it was not forwarded (it would go round in a loop).' };
+      return {
+        status: 403,
+        title: 'This address is the web filter itself',
+        message: 'The request was addressed to the web filter itself, so it was not forwarded. The filter and its dashboard are never reached through the filter.',
+        hint: 'Open the dashboard directly, not through the proxy.',
+      };
     case 'reset':
       return { status: 502, title: `${host} closed the connection`, message: `${host} closed the connection before it answered.`, hint: 'Try again. If it keeps happening, the site may be having problems.' };
     case 'certificate':

@@ -15,3 +15,4 @@ export { createCertificateAuthority, certificateFingerprint, defaultCaName, Leaf
 export { applySafeSearch, searchEngineOf, type SafeSearchRewrite, type SearchEngine } from './safe-search.ts';
 export { caCommand, caDirectory, readCertificateAuthority, CA_USAGE, type CaIo } from './ca-command.ts';
 export { cachedResolver, type ResolveCacheOptions } from './resolve-cache.ts';
+export { ConnectionCaps, refusedPagesPerClient, refusedPagesTotal, type Admission } from './connection-caps.ts';

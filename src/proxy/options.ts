@@ -28,6 +28,10 @@ export interface ProxyLimits {
   peekMaxBytes: number;
   /** upstream connections kept per origin */
   maxSocketsPerOrigin: number;
+  /** client connections open at once, every address together (tunnels included); more → 503 or close */
+  maxConnections: number;
+  /** client connections open at once from one address; more → 503 or close */
+  maxConnectionsPerClient: number;
 }
 
 /** TLS inspection of CONNECT tunnels (off unless given). */
@@ -76,6 +80,13 @@ export interface ProxyOptions {
    * own address is always added.
    */
   forbiddenTargets?: string[];
+  /**
+   * Ports where this machine's other Hedgerow services listen (the HTTP service with the dashboard
+   * and API, the DNS filter, the mail filter): refused on every local address, like the proxy's
+   * own port, so that nobody reaches them through the proxy from the proxy's own address. Only
+   * the block page's forms (under `blockPage.baseUrl`) are still passed to the HTTP service.
+   */
+  ownPorts?: () => readonly number[];
   /** ports a CONNECT may ask for (default 443 and 8443); `any` for every port */
   connectPorts?: number[] | 'any';
   /** a tunnel whose first bytes are not TLS, to port 443: allowed, allowed and flagged (default), or closed */
@@ -98,6 +109,11 @@ export const defaultLimits: Readonly<ProxyLimits> = Object.freeze({
   peekTimeoutMs: 5_000,
   peekMaxBytes: 16 * 1024,
   maxSocketsPerOrigin: 256,
+  // each tunnel also holds an upstream socket: the process needs twice this many descriptors
+  maxConnections: 20_000,
+  // a browser opens at most about 32 connections to its proxy; this leaves room for a few users
+  // behind one address (a terminal server) and for WebSockets
+  maxConnectionsPerClient: 256,
 });
 
 export const defaultForbiddenTargets: readonly string[] = Object.freeze(['169.254.0.0/16', 'fe80::/10', '100.100.100.200', 'fd00:ec2::254']);
@@ -116,6 +132,7 @@ export function validateOptions(options: ProxyOptions): string[] {
   if (options.forbiddenTargets) {
     for (const bad of buildAddressPortSet(options.forbiddenTargets).invalid) problems.push(`forbiddenTargets: \`${bad}\` is not a CIDR or address:port`);
   }
+  if (options.ownPorts !== undefined && typeof options.ownPorts !== 'function') problems.push('ownPorts: must be a function');
   if (typeof options.identify !== 'function') problems.push('identify: must be a function');
   if (typeof options.decide !== 'function') problems.push('decide: must be a function');
   if (!options.blockPage || typeof options.blockPage.baseUrl !== 'string' || !/^https?:\/\//.test(options.blockPage.baseUrl)) {
@@ -124,6 +141,8 @@ export function validateOptions(options: ProxyOptions): string[] {
   if (options.blockPage && typeof options.blockPage.smartAdviceFor !== 'function') problems.push('blockPage.smartAdviceFor: must be a function');
   if (options.warnGraceMs !== undefined && !(Number.isFinite(options.warnGraceMs) && options.warnGraceMs >= 0)) problems.push('warnGraceMs: must be zero or more');
   for (const [key, value] of Object.entries(options.limits ?? {})) {
+    // an unset limit (from an optional configuration field) keeps its default
+    if (value === undefined) continue;
     if (!(key in defaultLimits)) problems.push(`limits.${key}: unknown limit`);
     else if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) problems.push(`limits.${key}: must be a positive number`);
   }
@@ -139,6 +158,15 @@ export function validateOptions(options: ProxyOptions): string[] {
   }
   if (options.safeSearchFor !== undefined && typeof options.safeSearchFor !== 'function') problems.push('safeSearchFor: must be a function');
   return problems;
+}
+
+/** The limits in force: the defaults, with every limit the options set. */
+export function resolveLimits(limits: Partial<ProxyLimits> | undefined): ProxyLimits {
+  const resolved: ProxyLimits = { ...defaultLimits };
+  for (const [key, value] of Object.entries(limits ?? {}) as Array<[keyof ProxyLimits, number | undefined]>) {
+    if (value !== undefined) resolved[key] = value;
+  }
+  return resolved;
 }
 
 export function assertValidOptions(options: ProxyOptions): void {

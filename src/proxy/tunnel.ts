@@ -150,7 +150,9 @@ function peek(ctx: ProxyContext, socket: Socket, head: Buffer, done: (first: Buf
     check();
   };
   const onEnd = (): void => finish(buffered.length === 0 ? null : extractSni(buffered));
-  // server-speaks-first protocols send nothing: after the wait, connect with nothing held
+  // Server-speaks-first protocols send nothing: after the wait, connect with nothing held. A
+  // ClientHello begun but not finished by then (sent a byte at a time) is left incomplete, and
+  // the tunnel is closed: its SNI was never seen, so it must not be forwarded.
   const timer = setTimeout(() => finish(buffered.length === 0 ? null : extractSni(buffered)), ctx.limits.peekTimeoutMs);
   if (check()) return;
   socket.on('data', onData);
@@ -173,6 +175,20 @@ function inspect(
 ): void {
   let circumvention = false;
   let sniName: string | null = null;
+  if (sni !== null && !sni.complete) {
+    // the ClientHello did not arrive whole in time (or the client left half-way)
+    ctx.stats.peekTimeouts++;
+    record(ctx, pending.id, pending.at, person, clientIp, pending.decision, target.host, false, pending.warnReason);
+    socket.destroy();
+    return;
+  }
+  if (sni !== null && sni.error !== undefined && sni.error !== 'not tls') {
+    // TLS whose server name cannot be read (`blocked.example.`, two server name extensions, bad
+    // lengths) may still name a blocked host to a lenient server: never forwarded unchecked
+    record(ctx, pending.id, pending.at, person, clientIp, pending.decision, target.host, true, pending.warnReason);
+    socket.destroy();
+    return;
+  }
   const isTls = sni !== null && sni.error !== 'not tls';
   if (sni !== null && sni.sni !== null) {
     sniName = normaliseHost(sni.sni);

@@ -69,15 +69,17 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
 }
 
 export interface TargetGuard {
-  /** throws UpstreamError (forbidden / loop) */
-  checkAddress(ip: string, port: number): void;
+  /** throws UpstreamError (forbidden / loop); `toOwnService` lets the block page's forms reach the HTTP service */
+  checkAddress(ip: string, port: number, toOwnService?: boolean): void;
 }
 
-export function makeTargetGuard(forbidden: AddressPortSet, self: AddressPortSet): TargetGuard {
+/** `ownServices`: this machine's other Hedgerow listeners (dashboard and API, DNS, mail), refused like the proxy itself. */
+export function makeTargetGuard(forbidden: AddressPortSet, self: AddressPortSet, ownServices?: AddressPortSet): TargetGuard {
   return {
-    checkAddress(ip: string, port: number): void {
+    checkAddress(ip: string, port: number, toOwnService = false): void {
       const address = canonicalIp(ip);
       if (self.has(address, port)) throw new UpstreamError('loop', `\`${address}:${port}\` is this proxy`);
+      if (!toOwnService && ownServices?.has(address, port)) throw new UpstreamError('loop', `\`${address}:${port}\` is a service of this filter`);
       if (forbidden.has(address, port)) throw new UpstreamError('forbidden', `\`${address}\` is not an allowed destination`);
     },
   };

@@ -134,6 +134,12 @@ function answerAsPlainHttp(ctx: ProxyContext, req: IncomingMessage, socket: Sock
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;
   res.assignSocket(socket);
-  res.on('finish', () => socket.end());
+  res.on('finish', () => {
+    socket.end();
+    // NOTE: the socket is no longer the server's, so nothing else times it out; and node never
+    // parses a body after an upgrade, so unread bytes would hide the client's close for good
+    socket.resume();
+    socket.setTimeout(5_000, () => socket.destroy());
+  });
   handleRequest(ctx, req, res);
 }

@@ -1,2 +1,3 @@
 // Starting Hedgerow: every enforcement point on one engine, reloaded atomically.
-export { startHedgerow, type RunningHedgerow, type StartOptions } from './start.ts';
+export { startHedgerow, type RunningHedgerow, type ServerHealth, type StartOptions } from './start.ts';
+export type { FailModeHealth } from './decision-guard.ts';

@@ -1,6 +1,9 @@
 // `hedgerow start`: the proxy, the DNS filter and the HTTP service in one process, sharing one
 // engine that is swapped atomically when the policy or the catalogue changes. A broken new policy
-// is refused with its lint messages and the last good one stays in force.
+// is refused with its lint messages, the last good one stays in force, and the people who may edit
+// the policy are told. When the engine cannot decide (no catalogue, or `decide` throwing), each
+// role's fail mode from the policy applies at the proxy, the DNS filter and the block pages.
+import { createHash } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { allRoutes, startHttpService, type ApiDeps, type HealthReport } from '../api/index.ts';
@@ -13,12 +16,15 @@ import type { RequestsWorkflow } from '../cases/index.ts';
 import { openWorkflows, type Workflows } from './workflows.ts';
 import type { HedgerowConfig } from '../config/index.ts';
 import { startDnsFilter, type DnsFilter } from '../dns/index.ts';
-import type { DecisionEvent, DecisionQuery, Person, PolicyEngine } from '../engine/index.ts';
+import { PolicyEngine, type DecisionEvent, type DecisionQuery, type Person } from '../engine/index.ts';
+import { buildCatalogue } from '../catalog/index.ts';
 import { formatLocation, HedgerowError } from '../errors/index.ts';
-import { parseDuration } from '../policy/index.ts';
-import { readCertificateAuthority, startProxy, type ForwardProxy, type InspectionOptions } from '../proxy/index.ts';
-import { dataDirectory, loadEngine, referencePolicyPath } from '../runtime/index.ts';
-import { DecisionLog, PostgresEventStore, databasePath, type EventStoreBackend } from '../store/index.ts';
+import { loadPolicy, parseDuration, readLayerChain, type PolicyProblem } from '../policy/index.ts';
+import { defaultForbiddenTargets, readCertificateAuthority, startProxy, type ForwardProxy, type InspectionOptions } from '../proxy/index.ts';
+import { dataDirectory, loadEngine, referencePolicyPath, type LoadedEngine } from '../runtime/index.ts';
+import { DecisionLog, PostgresEventStore, databasePath, type DecisionLogStats, type EventStoreBackend } from '../store/index.ts';
+import { DecisionGuard, type FailModeHealth } from './decision-guard.ts';
+import { alertReloadRefused } from './reload-alert.ts';
 import { Identifier, LdapAuthenticator, NetworkMap, PeopleStore, type LdapOptions } from '../identity/index.ts';
 
 export interface RunningHedgerow {
@@ -44,6 +50,14 @@ export interface RunningHedgerow {
   close(): Promise<void>;
 }
 
+/** `/health` as the server reports it: the service's report, with fail modes and the problems in one list. */
+export type ServerHealth = HealthReport & {
+  /** every reason the status is `degraded`, as sentences */
+  problems: string[];
+  failMode: FailModeHealth;
+  decisionLog: DecisionLogStats;
+};
+
 export interface StartOptions {
   now?: () => number;
   log?: (line: string) => void;
@@ -68,16 +82,35 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
   const dataDir = resolve(config.dataDir ?? dataDirectory());
   const policyFile = resolve(config.policy ?? referencePolicyPath());
 
-  const first = loadEngine({ policyFile, dataDir });
+  const policyProblems = (problems: readonly PolicyProblem[]) => problems.map((p) => `${formatLocation(p.where)}${p.message} [${p.code}]`);
+  // The policy decides who gets which fail mode, so a policy that cannot be used stops the start;
+  // a catalogue that cannot be loaded does not: every role gets its fail mode until a reload works.
+  let first: LoadedEngine;
+  let startFailure: string | null = null;
+  try {
+    first = loadEngine({ policyFile, dataDir });
+  } catch (error) {
+    const { policy, problems } = loadPolicy(policyFile);
+    if (!policy) throw new HedgerowError('HR_POLICY_SCHEMA', `the policy cannot be used:\n${policyProblems(problems).join('\n')}`);
+    startFailure = `the catalogue cannot be loaded: ${(error as Error).message}`;
+    first = { engine: new PolicyEngine({ policy, catalogue: buildCatalogue([], false) }), problems, policyFile, catalogueLoadMs: 0, catalogueFromSnapshot: false };
+  }
   if (!first.engine) {
-    throw new HedgerowError('HR_POLICY_SCHEMA', `the policy cannot be used:\n${first.problems.map((p) => `${formatLocation(p.where)}${p.message} [${p.code}]`).join('\n')}`);
+    throw new HedgerowError('HR_POLICY_SCHEMA', `the policy cannot be used:\n${policyProblems(first.problems).join('\n')}`);
   }
   let engine: PolicyEngine = first.engine;
   let loadedAt = now();
   let lastReloadProblems: string[] = [];
   const policy = () => engine.policy;
   say(`policy ${engine.revision}: ${policy().layers.map((l) => l.name).join(' → ')}`);
-  say(`catalogue: ${engine.catalogue.domainCount} domains, ${engine.catalogue.ipCount} IP rules (${first.catalogueFromSnapshot ? 'snapshot' : 'built'} in ${first.catalogueLoadMs.toFixed(0)} ms)`);
+  const guard = new DecisionGuard({ policy: () => engine.policy, revision: () => engine.revision, now, say });
+  if (startFailure !== null) {
+    guard.setUnavailable(startFailure);
+    const modes = guard.report().roles;
+    say(`${startFailure}; until a reload succeeds each role's fail mode applies: ${Object.entries(modes).map(([role, mode]) => `${role} ${mode}`).join(', ')}`);
+  } else {
+    say(`catalogue: ${engine.catalogue.domainCount} domains, ${engine.catalogue.ipCount} IP rules (${first.catalogueFromSnapshot ? 'snapshot' : 'built'} in ${first.catalogueLoadMs.toFixed(0)} ms)`);
+  }
 
   // With a PostgreSQL store the decision log writes there too (still spooling to the data folder
   // first), so the dashboard reads what the filters write.
@@ -93,6 +126,8 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     now,
     // the sanctions workflow turns a crossing into a proposal (8.2); it exists a little later
     onCircumventionThreshold: (person, count, events) => workflows?.onCircumventionThreshold(person, count, events),
+    // a failing database or spool is the operator's to see, in the server's own log
+    onWarning: say,
   });
   let workflows: Workflows | null = null;
   if (log.migrations && log.migrations.applied.length > 0) say(`store: applied migrations ${log.migrations.applied.join(', ')}`);
@@ -177,11 +212,13 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     log.sink(event);
     running.noteEvent(event);
   };
-  const decide = (query: DecisionQuery) => {
-    query.grants = overrides.current();
-    query.person = running.applySanctions(query.person, query.at);
-    return engine.decide(query);
-  };
+  // When the engine cannot answer, the guard answers with the role's fail mode instead.
+  const decide = (query: DecisionQuery) =>
+    guard.decide(query, (q) => {
+      q.grants = overrides.current();
+      q.person = running.applySanctions(q.person, q.at);
+      return engine.decide(q);
+    });
   const isPupil = (person: Person) => {
     const role = engine.roleOf(person);
     return role !== null && policy().roles[role]?.child === true;
@@ -217,21 +254,36 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     let proxy: ForwardProxy | null = null;
     let dns: DnsFilter | null = null;
     let mail: MailService | null = null;
-    const health = (): HealthReport => ({
-      status: lastReloadProblems.length === 0 ? 'ok' : 'degraded',
-      policyRevision: engine.revision,
-      policyLoadedAt: loadedAt,
-      lastReloadProblems,
-      points: {
-        proxy: { enabled: proxy !== null, listening: proxy ? `${proxy.address.host}:${proxy.address.port}` : null, stats: proxy?.stats() },
-        dns: { enabled: dns !== null, listening: dns ? `${dns.address.host}:${dns.address.port}` : null, stats: dns?.stats() },
-        ...Object.fromEntries(
-          (mail?.filters ?? []).map((filter) => [`mail-${filter.mode}`, { enabled: true, listening: `${filter.address.host}:${filter.address.port}`, stats: filter.stats() }]),
-        ),
-      },
-      decisionLog: log.stats(),
-      catalogueDomains: engine.catalogue.domainCount,
-    });
+    const health = (): ServerHealth => {
+      const failMode = guard.report();
+      const decisionLog = log.stats();
+      const problems: string[] = [];
+      if (lastReloadProblems.length > 0) problems.push(`the last policy reload was refused (${lastReloadProblems.length} problem${lastReloadProblems.length === 1 ? '' : 's'}); the policy in force is ${engine.revision}`);
+      if (failMode.active) problems.push(`fail modes apply since ${new Date(failMode.since!).toISOString()}: ${failMode.why}`);
+      if (decisionLog.storeError !== null) problems.push(`the decision log's database is failing since ${new Date(decisionLog.storeErrorSince!).toISOString()} (${decisionLog.storeError}); events wait in the spool`);
+      if (decisionLog.spoolError !== null) problems.push(`the decision log's spool cannot be written since ${new Date(decisionLog.spoolErrorSince!).toISOString()} (${decisionLog.spoolError})`);
+      if (decisionLog.dropped > 0) problems.push(`${decisionLog.dropped} decision events were lost (neither spooled nor stored)`);
+      const dnsStats = dns?.stats();
+      // one name whose servers never answer is not an outage; several failures in a row are
+      if (dnsStats?.upstreamFailingSince != null && dnsStats.upstreamFailuresInARow >= 3) problems.push(`the DNS filter's upstream resolvers are failing since ${new Date(dnsStats.upstreamFailingSince).toISOString()}; cached names are answered stale, others SERVFAIL`);
+      return {
+        status: problems.length === 0 ? 'ok' : 'degraded',
+        problems,
+        policyRevision: engine.revision,
+        policyLoadedAt: loadedAt,
+        lastReloadProblems,
+        failMode,
+        points: {
+          proxy: { enabled: proxy !== null, listening: proxy ? `${proxy.address.host}:${proxy.address.port}` : null, stats: proxy?.stats() },
+          dns: { enabled: dns !== null, listening: dns ? `${dns.address.host}:${dns.address.port}` : null, stats: dnsStats },
+          ...Object.fromEntries(
+            (mail?.filters ?? []).map((filter) => [`mail-${filter.mode}`, { enabled: true, listening: `${filter.address.host}:${filter.address.port}`, stats: filter.stats() }]),
+          ),
+        },
+        decisionLog,
+        catalogueDomains: engine.catalogue.domainCount,
+      };
+    };
     let reloadPolicy = (): { ok: boolean; problems: string[]; revision: string } => ({ ok: false, problems: ['the server is still starting'], revision: engine.revision });
     // Mail: the sealed quarantine and an inspector rebuilt whenever the policy or roster changes.
     const mailConfig = config.mail;
@@ -310,6 +362,10 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         port: config.proxy.port,
         allowedClients: [...config.proxy.allowedClients],
         requireAuth: config.proxy.requireAuth,
+        limits: config.proxy.limits,
+        ...(config.proxy.forbiddenTargets ? { forbiddenTargets: [...defaultForbiddenTargets, ...config.proxy.forbiddenTargets] } : {}),
+        // the dashboard and API, the DNS filter and the mail filter are never reached through the proxy
+        ownPorts: () => [httpPort, ...(dns ? [dns.address.port] : []), ...(mail?.filters ?? []).map((filter) => filter.address.port)],
         // With requireAuth, no credentials means a challenge (407), not the network's role.
         identify: (clientIp, credentials) => (config.proxy.requireAuth && credentials === null ? null : identifier.identify(clientIp, credentials)),
         decide,
@@ -336,8 +392,12 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
         identify,
         decide,
         safeSearchFor: (person) => engine.safeSearchFor(person),
-        // the canary asks whether DNS-over-HTTPS counts as circumvention for this person, sanctions aside
-        dohIsCircumvention: (person) => engine.decide({ person, url: 'dns.google', at: now(), grants: overrides.current() }).circumvention,
+        // the canary asks whether DNS-over-HTTPS counts as circumvention for this person, sanctions
+        // aside; failing closed keeps DoH off too, so the filter is not bypassed meanwhile
+        dohIsCircumvention: (person) => {
+          const decision = guard.decide({ person, url: 'dns.google', at: now() }, (q) => engine.decide({ ...q, grants: overrides.current() }));
+          return decision.circumvention || decision.kind === 'block.fail-closed';
+        },
         sink,
         ...(config.dns.rateLimit ? { rateLimit: { ...config.dns.rateLimit } } : {}),
         now,
@@ -376,15 +436,28 @@ export async function startHedgerow(config: HedgerowConfig, options: StartOption
     }
 
     const reload = () => {
-      const next = loadEngine({ policyFile, dataDir });
+      let next: LoadedEngine;
+      try {
+        next = loadEngine({ policyFile, dataDir });
+      } catch (error) {
+        // a catalogue that cannot be loaded is refused like a broken policy: the last good engine stays
+        const problem: PolicyProblem = { code: 'HR_CATALOG_READ', message: `the catalogue cannot be loaded: ${(error as Error).message}`, where: {} };
+        next = { engine: null, problems: [problem], policyFile, catalogueLoadMs: 0, catalogueFromSnapshot: false };
+      }
       if (!next.engine) {
-        lastReloadProblems = next.problems.map((p) => `${formatLocation(p.where)}${p.message} [${p.code}]`);
+        lastReloadProblems = policyProblems(next.problems);
         say(`policy reload refused; the last good policy (${engine.revision}) stays in force:\n  ${lastReloadProblems.join('\n  ')}`);
+        // the revision of what was refused: saving the same broken text again tells no one twice
+        const refusedRevision = createHash('sha256').update(readLayerChain(policyFile).revision).update('\0').update(lastReloadProblems.join('\n')).digest('hex').slice(0, 16);
+        alertReloadRefused(running.notifications.center, { policy: engine.policy, inForce: engine.revision, refusedRevision, file: policyFile, problems: lastReloadProblems }).catch((error: Error) =>
+          say(`policy reload refused: the alert could not be sent: ${error.message}`),
+        );
         return { ok: false, problems: lastReloadProblems, revision: engine.revision };
       }
       engine = next.engine;
       loadedAt = now();
       lastReloadProblems = [];
+      guard.setUnavailable(null);
       say(`policy reloaded: ${engine.revision}`);
       return { ok: true, problems: [], revision: engine.revision };
     };

@@ -11,12 +11,17 @@
 // "catch-up": new events go to the spool only, and the spool segments are replayed in order
 // (INSERT OR IGNORE on the event id, so a segment replayed twice stores nothing twice) until the
 // database has everything; then it goes live again. See docs/decision-log.md.
+//
+// An event the spool could not take (disk full) still reaches the database through the queue
+// while the log is live; if the queue is then dropped, its line is offered to the spool again,
+// and only an event neither spooled nor stored counts as dropped.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DecisionEvent, DecisionSink } from '../engine/index.ts';
 import { CircumventionWindow } from './circumvention-window.ts';
 import type { EventQuery, EventStoreBackend, MigrationReport } from './event-store-backend.ts';
 import { acquireLock, releaseLock } from './lock-file.ts';
-import { Spool, type SpoolSegment } from './spool.ts';
+import { Spool, type SpoolFiles, type SpoolSegment } from './spool.ts';
 import { databasePath, SqliteEventStore } from './sqlite-event-store.ts';
 import { WorkerEventWriter } from './worker-event-writer.ts';
 
@@ -40,6 +45,8 @@ export interface DecisionLogOptions<B extends EventStoreBackend = EventStoreBack
   spoolDir?: string;
   /** events per spool segment file */
   spoolSegmentEvents?: number;
+  /** the spool's file calls (default node:fs); tests put a disk that fills up here */
+  spoolFiles?: SpoolFiles;
   /** the policy's `retention.decisions`, in ms; absent keeps events for ever */
   retentionMs?: number;
   circumventionWindowMs?: number;
@@ -60,11 +67,19 @@ export interface DecisionLogStats {
   failedBatches: number;
   /** stored by the database from spool files (catch-up and replay at open) */
   replayed: number;
-  /** neither spooled nor stored (the spool could not be written and the queue was not used) */
+  /** lost: neither spooled nor stored (the spool could not be written and the queue could not carry it) */
   dropped: number;
+  /** events whose spool line could not be written (disk full, …); those the queue carried were stored all the same */
+  spoolFailed: number;
   mode: 'live' | 'catch-up';
   /** writer threads started to replace one that died */
   writerRestarts: number;
+  /** why the database is failing, and since when (epoch ms); null once it takes a write again */
+  storeError: string | null;
+  storeErrorSince: number | null;
+  /** why the spool cannot be written, and since when; null once a write succeeds */
+  spoolError: string | null;
+  spoolErrorSince: number | null;
 }
 
 interface Entry {
@@ -73,6 +88,8 @@ interface Entry {
   /** the event's spool line, reused for the writer thread so it is serialised once */
   line: string;
   segment: number;
+  /** the line reached the spool file; if not, the queue is the event's only copy */
+  spooled: boolean;
 }
 
 const RETRY_MIN_MS = 100;
@@ -147,6 +164,7 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
   private closed = false;
   private counts = { written: 0, failedBatches: 0, replayed: 0, dropped: 0 };
   private lastFailure = '';
+  private storeError: { message: string; since: number } | null = null;
 
   private constructor(
     options: DecisionLogOptions<B>,
@@ -194,11 +212,18 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
     const lockPath = acquireLock(spoolDir);
     let backend: B | undefined;
     try {
-      const sqlite = options.backend ? null : SqliteEventStore.open(databasePath(options.dataDir));
+      const sqlite = options.backend ? null : SqliteEventStore.open(databasePath(options.dataDir), { onReopen: warn });
       backend = options.backend ?? (sqlite as unknown as B);
       // Each event reaches the spool file (the page cache, which outlives a killed process) before
       // the sink returns: a response sent in the same turn could otherwise beat a buffered write.
-      const spool = new Spool({ dir: spoolDir, segmentEvents: options.spoolSegmentEvents ?? 10_000, maxBuffered: 1, warn });
+      const spool = new Spool({
+        dir: spoolDir,
+        segmentEvents: options.spoolSegmentEvents ?? 10_000,
+        maxBuffered: 1,
+        warn,
+        ...(options.spoolFiles ? { files: options.spoolFiles } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
       const writerPath = sqlite && options.writer !== 'main-thread' ? sqlite.path : null;
       const log = new DecisionLog<B>(options, backend, sqlite?.migrations ?? null, spool, lockPath, writerPath);
       log.replayAtOpen();
@@ -225,11 +250,17 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
       }
       const line = JSON.stringify(event);
       const segment = this.spool.append(line);
+      // maxBuffered is 1: the append above was a write, and this says whether it reached the file
+      const spooled = this.spool.lastWriteOk;
       this.circumvention?.note(event, this.now());
-      if (this.mode !== 'live') return;
+      if (this.mode !== 'live') {
+        if (!spooled) this.counts.dropped++;
+        return;
+      }
       // Not holding the event object lets it die young instead of being promoted while queued.
-      if (!this.queue.push({ event: this.writer ? null : event, line, segment })) {
+      if (!this.queue.push({ event: this.writer ? null : event, line, segment, spooled })) {
         this.enterCatchUp(`the in-memory queue is full (${this.queue.capacity} events)`);
+        this.respool([{ event: null, line, segment, spooled }]);
         return;
       }
       if (this.queue.length >= this.batchSize) this.scheduleDrain();
@@ -239,13 +270,31 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
     }
   }
 
-  /** Drops the queue (everything in it is in the spool) and replays from the spool from now on. */
+  /** Drops the queue and replays from the spool from now on; queued events the spool missed are offered to it again. */
   private enterCatchUp(why: string): void {
     if (this.mode === 'catch-up') return;
     this.mode = 'catch-up';
+    const queued = this.queue.take(this.queue.length);
     this.queue.clear();
     this.spool.forgetCommits();
+    this.respool(queued);
     this.warnOnce(`decision log: writing to the spool only: ${why}`);
+  }
+
+  /** Writes to the spool the entries whose line never reached it; what still fails is lost. */
+  private respool(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (entry.spooled) continue;
+      this.spool.append(entry.line);
+      if (this.spool.lastWriteOk) entry.spooled = true;
+      else this.counts.dropped++;
+    }
+  }
+
+  private noteStoreFailure(error: unknown): void {
+    this.counts.failedBatches++;
+    const message = (error as Error).message;
+    this.storeError = { message, since: this.storeError?.since ?? this.now() };
   }
 
   private warnOnce(message: string): void {
@@ -309,17 +358,22 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
         if (this.writer) {
           const lines = new Array<string>(batch.length);
           for (let index = 0; index < batch.length; index++) lines[index] = batch[index]!.line;
-          await this.writer.writeLines(lines);
+          const { warnings } = await this.writer.writeLines(lines);
+          for (const warning of warnings) this.warn(warning);
         } else {
           const result = this.backend.writeBatch(batch.map((entry) => entry.event!));
           if (isPromise(result)) await result;
         }
       } catch (error) {
-        this.counts.failedBatches++;
+        this.noteStoreFailure(error);
         this.enterCatchUp(`the database failed: ${(error as Error).message}`);
+        // the batch left the queue before it failed: its events the spool missed go there now
+        this.respool(batch);
         throw error;
       }
       this.counts.written += batch.length;
+      // only a write the database took says it is back; an empty catch-up proves nothing
+      this.storeError = null;
       this.commit(batch);
     }
   }
@@ -358,6 +412,16 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
 
   /** Writes one segment's events in batches, then deletes it. Throws when the database fails. */
   private async replaySegment(segment: SpoolSegment): Promise<void> {
+    if (!this.spool.exists(segment)) {
+      // removed from under the log (the data folder deleted): what the database lacked is lost
+      const lost = Math.max(0, segment.events - segment.stored);
+      if (lost > 0) {
+        this.counts.dropped += lost;
+        this.warn(`decision log: spool \`${segment.path}\` was removed before its replay; ${lost} events lost`);
+      }
+      this.spool.remove(segment);
+      return;
+    }
     if (this.writer) {
       // The thread reads and parses the file itself: nothing of it crosses this thread.
       this.spool.writeBuffer();
@@ -365,8 +429,9 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
         const { count, warnings } = await this.writer.replaySegment(segment.path);
         for (const warning of warnings) this.warn(warning);
         this.counts.replayed += count;
+        if (count > 0) this.storeError = null;
       } catch (error) {
-        this.counts.failedBatches++;
+        this.noteStoreFailure(error);
         this.warnOnce(`decision log: the database failed: ${(error as Error).message}`);
         throw error;
       }
@@ -381,11 +446,12 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
         const result = this.backend.writeBatch(chunk);
         if (isPromise(result)) await result;
       } catch (error) {
-        this.counts.failedBatches++;
+        this.noteStoreFailure(error);
         this.warnOnce(`decision log: the database failed: ${(error as Error).message}`);
         throw error;
       }
       this.counts.replayed += chunk.length;
+      this.storeError = null;
     }
     this.spool.remove(segment);
   }
@@ -409,7 +475,7 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
             return;
           }
         } catch (error) {
-          this.counts.failedBatches++;
+          this.noteStoreFailure(error);
           this.warnOnce(`decision log: the database failed: ${(error as Error).message}`);
           this.drainInBackground();
           return;
@@ -442,6 +508,8 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
 
   private startTimers(flushIntervalMs: number): void {
     const flush = setInterval(() => {
+      // a spool folder removed from under the log is made again, with the lock that guards it
+      if (this.spool.check()) this.restoreLock();
       if (this.queue.length > 0 || this.mode === 'catch-up') this.drainInBackground();
     }, Math.max(1, flushIntervalMs));
     flush.unref();
@@ -466,6 +534,14 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
       }, every);
       retention.unref();
       this.timers.push(retention);
+    }
+  }
+
+  private restoreLock(): void {
+    try {
+      writeFileSync(this.lockPath, String(process.pid), { flag: 'wx' });
+    } catch {
+      // still there, or the folder cannot be written: the spool's own warning says which
     }
   }
 
@@ -534,9 +610,14 @@ export class DecisionLog<B extends EventStoreBackend = SqliteEventStore> {
       written: this.counts.written,
       failedBatches: this.counts.failedBatches,
       replayed: this.counts.replayed,
-      dropped: this.counts.dropped + this.spool.failed,
+      dropped: this.counts.dropped,
+      spoolFailed: this.spool.failed,
       mode: this.mode,
       writerRestarts: this.writer?.restarts ?? 0,
+      storeError: this.storeError?.message ?? null,
+      storeErrorSince: this.storeError?.since ?? null,
+      spoolError: this.spool.error,
+      spoolErrorSince: this.spool.failingSince,
     };
   }
 }

@@ -1,7 +1,12 @@
 // The embedded store: better-sqlite3 on `<dataDir>/hedgerow.db`, WAL mode. The hot path is one
 // transaction per batch made of prepared multi-row `INSERT OR IGNORE` statements.
+//
+// NOTE: SQLite keeps writing to a database file whose name was removed (the data folder deleted)
+// and reports success, so every event stored after that would vanish with the last handle. Each
+// operation first checks that the file at `path` is still the one open, and opens it again
+// (creating it, with its migrations) when it is not.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HedgerowError } from '../errors/index.ts';
 import type { DecisionEvent } from '../engine/index.ts';
@@ -26,6 +31,19 @@ export interface SqliteEventStoreOptions {
   readonly?: boolean;
   /** WAL pages between automatic checkpoints (SQLite's default is 1,000) */
   walAutocheckpointPages?: number;
+  /** told when the file was removed or replaced while open and has been opened again */
+  onReopen?: (message: string) => void;
+}
+
+/** device and inode of the file at `path`, or null when there is none */
+function fileIdentity(path: string): string | null {
+  if (path === '' || path === ':memory:') return null;
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return null;
+  }
 }
 
 function insertSql(rows: number): string {
@@ -98,33 +116,82 @@ function searchSql(query: EventQuery): { sql: string; params: unknown[] } {
   return { sql, params };
 }
 
+/** Opens the connection (creating the file and running missing migrations unless read-only). */
+function openConnection(path: string, options: SqliteEventStoreOptions): { db: Database.Database; report: MigrationReport } {
+  let db: Database.Database;
+  try {
+    if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
+  } catch (cause) {
+    throw new HedgerowError('HR_STORE_OPEN', `decision log \`${path}\` cannot be opened: ${(cause as Error).message}`, { cause });
+  }
+  if (options.readonly) {
+    db.pragma('busy_timeout = 5000');
+    const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'decision_events'").get();
+    if (!table) {
+      db.close();
+      throw new HedgerowError('HR_STORE_OPEN', `decision log \`${path}\` has no decision events table`);
+    }
+    return { db, report: { applied: [], alreadyApplied: [] } };
+  }
+  // WAL lets `hedgerow logs` read while the server writes; NORMAL sync is durable across a
+  // process crash (the spool covers the rest, see docs/decision-log.md).
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  // Checkpoints fsync and run on the writing thread; fewer, larger ones cost less in total
+  // (about twice the insert rate of the 1,000-page default on a slow disk).
+  db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 10_000}`);
+  const report = runSqliteMigrations(db);
+  if (report.failed) {
+    db.close();
+    throw new HedgerowError('HR_STORE_MIGRATION', `decision log \`${path}\`: migration \`${report.failed.id}\` failed: ${report.failed.message}`);
+  }
+  return { db, report };
+}
+
 export class SqliteEventStore implements EventStoreBackend {
   readonly path: string;
   readonly migrations: MigrationReport;
-  private readonly db: Database.Database;
+  /** times the file was found removed or replaced and opened again */
+  reopened = 0;
+  private readonly options: SqliteEventStoreOptions;
+  private db!: Database.Database;
+  private identity: string | null = null;
   private insertMany: Database.Statement | null = null;
   private insertOne: Database.Statement | null = null;
-  private readonly write: ((events: readonly DecisionEvent[]) => void) | null = null;
+  private write: ((events: readonly DecisionEvent[]) => void) | null = null;
 
-  private constructor(path: string, db: Database.Database, migrations: MigrationReport) {
+  private constructor(path: string, db: Database.Database, migrations: MigrationReport, options: SqliteEventStoreOptions) {
     this.path = path;
-    this.db = db;
     this.migrations = migrations;
+    this.options = options;
+    this.attach(db);
+  }
+
+  private attach(db: Database.Database): void {
+    this.db = db;
+    this.identity = fileIdentity(this.path);
+    this.insertMany = null;
+    this.insertOne = null;
+    this.write = null;
     if (!db.readonly) {
-      this.insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
-      this.insertOne = db.prepare(insertSql(1));
+      const insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
+      const insertOne = db.prepare(insertSql(1));
+      this.insertMany = insertMany;
+      this.insertOne = insertOne;
       this.write = db.transaction((events: readonly DecisionEvent[]) => {
         let index = 0;
         const values: unknown[] = [];
         for (; index + ROWS_PER_INSERT <= events.length; index += ROWS_PER_INSERT) {
           values.length = 0;
           for (let k = index; k < index + ROWS_PER_INSERT; k++) pushValues(values, events[k]!);
-          this.insertMany!.run(values);
+          insertMany.run(values);
         }
         for (; index < events.length; index++) {
           values.length = 0;
           pushValues(values, events[index]!);
-          this.insertOne!.run(values);
+          insertOne.run(values);
         }
       });
     }
@@ -132,47 +199,41 @@ export class SqliteEventStore implements EventStoreBackend {
 
   /** Opens (creating if need be) the database and runs the migrations that are missing. */
   static open(path: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
-    let db: Database.Database;
+    const { db, report } = openConnection(path, options);
+    return new SqliteEventStore(path, db, report, options);
+  }
+
+  /**
+   * Opens the file again when the one open is no longer at `path` (removed, or replaced by a
+   * restore). One stat per call: cheap beside a batch or a search.
+   */
+  private ensureFile(): void {
+    if (this.identity === null || !this.db.open) return;
+    const found = fileIdentity(this.path);
+    if (found === this.identity) return;
+    const what = found === null ? 'removed' : 'replaced';
     try {
-      if (!options.readonly) mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true });
-    } catch (cause) {
-      throw new HedgerowError('HR_STORE_OPEN', `decision log \`${path}\` cannot be opened: ${(cause as Error).message}`, { cause });
+      this.db.close();
+    } catch {
+      // the old file is gone; nothing of it is needed
     }
-    if (options.readonly) {
-      db.pragma('busy_timeout = 5000');
-      const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'decision_events'").get();
-      if (!table) {
-        db.close();
-        throw new HedgerowError('HR_STORE_OPEN', `decision log \`${path}\` has no decision events table`);
-      }
-      return new SqliteEventStore(path, db, { applied: [], alreadyApplied: [] });
-    }
-    // WAL lets `hedgerow logs` read while the server writes; NORMAL sync is durable across a
-    // process crash (the spool covers the rest, see docs/decision-log.md).
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    // Checkpoints fsync and run on the writing thread; fewer, larger ones cost less in total
-    // (about twice the insert rate of the 1,000-page default on a slow disk).
-    db.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 10_000}`);
-    const report = runSqliteMigrations(db);
-    if (report.failed) {
-      db.close();
-      throw new HedgerowError(
-        'HR_STORE_MIGRATION',
-        `decision log \`${path}\`: migration \`${report.failed.id}\` failed: ${report.failed.message}`,
-      );
-    }
-    return new SqliteEventStore(path, db, report);
+    const { db } = openConnection(this.path, this.options);
+    this.attach(db);
+    this.reopened++;
+    this.options.onReopen?.(
+      `decision log \`${this.path}\` was ${what} while open; opened ${found === null ? 'a new one' : 'the file now there'} (events stored in the old file went with it)`,
+    );
   }
 
   writeBatch(events: readonly DecisionEvent[]): void {
     if (!this.write) throw new Error(`decision log \`${this.path}\` is open read-only`);
-    if (events.length > 0) this.write(events);
+    if (events.length === 0) return;
+    this.ensureFile();
+    this.write!(events);
   }
 
   search(query: EventQuery): DecisionEvent[] {
+    this.ensureFile();
     const { sql, params } = searchSql(query);
     return (this.db.prepare(sql).all(params) as Row[]).map(rowToEvent);
   }
@@ -189,21 +250,25 @@ export class SqliteEventStore implements EventStoreBackend {
 
   /** Events stored after insertion number `seq`, oldest first (for `logs tail --follow`). */
   readAfter(seq: number, limit = 1000): { seq: number; event: DecisionEvent }[] {
+    this.ensureFile();
     const rows = this.db.prepare('SELECT * FROM decision_events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[];
     return rows.map((row) => ({ seq: row.seq, event: rowToEvent(row) }));
   }
 
   /** The insertion number of the newest stored event (0 when empty). */
   lastSeq(): number {
+    this.ensureFile();
     const row = this.db.prepare('SELECT max(seq) AS seq FROM decision_events').get() as { seq: number | null };
     return row.seq ?? 0;
   }
 
   count(): number {
+    this.ensureFile();
     return (this.db.prepare('SELECT count(*) AS n FROM decision_events').get() as { n: number }).n;
   }
 
   deleteBefore(ms: number): number {
+    this.ensureFile();
     // In slices so one retention pass never holds the write lock for long.
     const slice = this.db.prepare('DELETE FROM decision_events WHERE seq IN (SELECT seq FROM decision_events WHERE at < ? LIMIT 10000)');
     let total = 0;

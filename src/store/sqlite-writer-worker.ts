@@ -12,9 +12,11 @@ import type { WriterReply, WriterRequest, WriterStart } from './worker-event-wri
 
 const start = workerData as WriterStart;
 const ready = start.ready ? new Int32Array(start.ready) : null;
+/** warnings of the request in hand (a database file found removed and opened again) */
+let noted: string[] = [];
 let store: SqliteEventStore;
 try {
-  store = SqliteEventStore.open(start.path, { walAutocheckpointPages: start.walAutocheckpointPages });
+  store = SqliteEventStore.open(start.path, { walAutocheckpointPages: start.walAutocheckpointPages, onReopen: (message) => noted.push(message) });
 } finally {
   // Releases a caller waiting in `warm`; an open error still ends the thread with that error.
   if (ready) {
@@ -34,11 +36,11 @@ function handle(request: WriterRequest): WriterReply {
     case 'write': {
       const events = parseLines(request.text);
       store.writeBatch(events);
-      return { kind: 'done', id: request.id, count: events.length, warnings: [] };
+      return { kind: 'done', id: request.id, count: events.length, warnings: noted };
     }
     case 'replay': {
       // A segment file, read and parsed here; torn or corrupt lines come back as warnings.
-      const warnings: string[] = [];
+      const warnings = noted;
       let text: string;
       try {
         text = readFileSync(request.path, 'utf8');
@@ -51,7 +53,7 @@ function handle(request: WriterRequest): WriterReply {
       return { kind: 'done', id: request.id, count: events.length, warnings };
     }
     case 'delete-before':
-      return { kind: 'done', id: request.id, count: store.deleteBefore(request.ms), warnings: [] };
+      return { kind: 'done', id: request.id, count: store.deleteBefore(request.ms), warnings: noted };
     case 'close':
       store.close();
       return { kind: 'done', id: request.id, count: 0, warnings: [] };
@@ -60,10 +62,12 @@ function handle(request: WriterRequest): WriterReply {
 
 port.on('message', (request: WriterRequest) => {
   let reply: WriterReply;
+  noted = [];
   try {
     reply = handle(request);
   } catch (error) {
-    reply = { kind: 'failed', id: request.id, message: (error as Error).message };
+    const message = (error as Error).message;
+    reply = { kind: 'failed', id: request.id, message: noted.length > 0 ? `${noted.join('; ')}: ${message}` : message };
   }
   port.postMessage(reply);
   if (request.kind === 'close') port.close();

@@ -82,9 +82,12 @@ export class WorkerEventWriter {
     Atomics.wait(ready, 0, 0, WARM_WAIT_MS);
   }
 
-  /** Stores the events of `lines` (JSON lines) in one transaction; resolves once committed. */
-  async writeLines(lines: readonly string[]): Promise<number> {
-    return (await this.request({ kind: 'write', id: 0, text: lines.join('\n') })).count;
+  /**
+   * Stores the events of `lines` (JSON lines) in one transaction; resolves once committed, with
+   * what the thread noticed on the way (a database file removed and opened again).
+   */
+  writeLines(lines: readonly string[]): Promise<{ count: number; warnings: string[] }> {
+    return this.request({ kind: 'write', id: 0, text: lines.join('\n') });
   }
 
   /** Stores a spool segment's events; resolves with how many and the torn-line warnings. */

@@ -21,6 +21,7 @@ const GIF89 = ascii('GIF89a');
 const RIFF = ascii('RIFF');
 const WEBP = ascii('WEBP');
 const PDF = ascii('%PDF-');
+const IHDR = [0, 0, 0, 13, ...ascii('IHDR')];
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -46,7 +47,9 @@ function isPlainText(bytes: Uint8Array): boolean {
 /** The type the bytes show, or null when they are none of the types evidence may have. */
 export function sniffContentType(bytes: Uint8Array): EvidenceType | null {
   if (bytes.length === 0) return null;
-  if (startsWith(bytes, PNG)) return 'image/png';
+  // the signature alone is not a PNG: its first chunk must be the 13-byte IHDR (else HTML with
+  // eight bytes in front would pass for an image)
+  if (startsWith(bytes, PNG)) return startsWith(bytes, IHDR, 8) ? 'image/png' : null;
   if (startsWith(bytes, JPEG)) return 'image/jpeg';
   if (startsWith(bytes, GIF87) || startsWith(bytes, GIF89)) return 'image/gif';
   if (startsWith(bytes, RIFF) && startsWith(bytes, WEBP, 8)) return 'image/webp';
@@ -59,4 +62,58 @@ export function sniffContentType(bytes: Uint8Array): EvidenceType | null {
 export function normaliseContentType(declared: string): string {
   const base = declared.split(';')[0]!.trim().toLowerCase();
   return base === 'image/jpg' || base === 'image/pjpeg' ? 'image/jpeg' : base;
+}
+
+/**
+ * An image's pixels as large as this are no screenshot or photo (a phone's is under 50 million):
+ * a small file declaring more is a decompression bomb for whoever opens it.
+ */
+export const MAX_EVIDENCE_PIXELS = 100_000_000;
+
+/** Width and height from an image's header, or null when the header does not say (or is cut short). */
+export function imageDimensions(bytes: Uint8Array, type: EvidenceType): { width: number; height: number } | null {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const has = (n: number): boolean => view.length >= n;
+  switch (type) {
+    case 'image/png':
+      return has(24) ? { width: view.readUInt32BE(16), height: view.readUInt32BE(20) } : null;
+    case 'image/gif':
+      return has(10) ? { width: view.readUInt16LE(6), height: view.readUInt16LE(8) } : null;
+    case 'image/webp': {
+      if (!has(30)) return null;
+      const chunk = view.toString('latin1', 12, 16);
+      if (chunk === 'VP8X') return { width: view.readUIntLE(24, 3) + 1, height: view.readUIntLE(27, 3) + 1 };
+      if (chunk === 'VP8L') {
+        const bits = view.readUInt32LE(21);
+        return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+      }
+      if (chunk === 'VP8 ') return { width: view.readUInt16LE(26) & 0x3fff, height: view.readUInt16LE(28) & 0x3fff };
+      return null;
+    }
+    case 'image/jpeg': {
+      // walk the marker segments up to the start of scan; a frame header (SOFn) holds the size
+      let at = 2;
+      while (at + 4 <= view.length && view[at] === 0xff) {
+        const marker = view[at + 1]!;
+        if (marker === 0xff) {
+          at++;
+          continue;
+        }
+        if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+          at += 2;
+          continue;
+        }
+        if (marker === 0xd9 || marker === 0xda) return null;
+        const length = view.readUInt16BE(at + 2);
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+          return at + 9 <= view.length ? { width: view.readUInt16BE(at + 7), height: view.readUInt16BE(at + 5) } : null;
+        }
+        if (length < 2) return null;
+        at += 2 + length;
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
 }

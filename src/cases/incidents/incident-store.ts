@@ -11,7 +11,7 @@ import type { AuditLog, StoreDatabase } from '../../db/index.ts';
 import { HedgerowError, type ErrorCode } from '../../errors/index.ts';
 import type { Notifier, Recipient } from '../../notify/index.ts';
 import { parseDuration, type IncidentsSection, type ResolvedPolicy } from '../../policy/index.ts';
-import { normaliseContentType, sniffContentType } from './content-sniff.ts';
+import { imageDimensions, MAX_EVIDENCE_PIXELS, normaliseContentType, sniffContentType } from './content-sniff.ts';
 import {
   CLOSURE_OUTCOMES,
   INCIDENT_TYPE_INFO,
@@ -625,6 +625,10 @@ export class IncidentStore {
     const sniffed = sniffContentType(upload.bytes);
     if (sniffed !== declared) {
       throw new HedgerowError('HR_INCIDENTS_EVIDENCE_MISMATCH', `the file was declared ${quoted(declared)} but its bytes are ${sniffed ? quoted(sniffed) : 'none of the accepted types'}`);
+    }
+    const size = declared.startsWith('image/') ? imageDimensions(upload.bytes, declared as EvidenceType) : null;
+    if (size && size.width * size.height > MAX_EVIDENCE_PIXELS) {
+      throw new HedgerowError('HR_INCIDENTS_EVIDENCE_DIMENSIONS', `the image says it is ${size.width} × ${size.height} pixels, more than the ${MAX_EVIDENCE_PIXELS} a screenshot or photo has`);
     }
     const name = clip(upload.name.replace(/[\u0000-\u001f\u007f/\\]+/g, '_'), 255) ?? 'evidence';
     return this.storeEvidence(id, viewer, { kind: 'file', name, contentType: declared as EvidenceType, bytes: upload.bytes, shows: upload.shows ?? null, note: upload.note ?? null });

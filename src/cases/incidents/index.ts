@@ -42,6 +42,6 @@ export {
   type Viewer,
 } from './incident-store.ts';
 export { proposeSteps, platformEntry, type StepProposal, type StepSituation } from './next-steps.ts';
-export { sniffContentType, normaliseContentType, SNIFFABLE_TYPES } from './content-sniff.ts';
+export { sniffContentType, normaliseContentType, imageDimensions, MAX_EVIDENCE_PIXELS, SNIFFABLE_TYPES } from './content-sniff.ts';
 export { checkDeclaredLength, readEvidenceBody } from './evidence-body.ts';
 export { incidentRoutes, reporterView, type IncidentRouteDeps } from './incident-routes.ts';
