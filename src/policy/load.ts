@@ -58,7 +58,8 @@ function makeLocator(doc: Document, lineCounter: LineCounter, file: string) {
         return { file, line: pos.line, column: pos.col, field: formatFieldPath(path) || undefined };
       }
     }
-    return { file, field: formatFieldPath(path) || undefined };
+    // an empty document (nothing but comments) has no node at all: its problems are at the top
+    return { file, line: 1, column: 1, field: formatFieldPath(path) || undefined };
   };
 }
 
@@ -104,6 +105,15 @@ function describeZodIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   }
 }
 
+/**
+ * A message quotes what the file says (a token, a key); a line of the file can be megabytes, so
+ * a long quotation is cut short, and so is the message.
+ */
+function clipMessage(message: string): string {
+  const clipped = message.replace(/([`"'])([^`"'\n]{80,})(\1|$)/g, (_m, quote: string, inner: string, end: string) => `${quote}${inner.slice(0, 60)}…${end}`);
+  return clipped.length > 300 ? `${clipped.slice(0, 299)}…` : clipped;
+}
+
 function aliasProblem(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return /alias/i.test(text)
@@ -128,13 +138,15 @@ function firstAlias(doc: Document, lineCounter: LineCounter, file: string): Sour
 export function parseLayer(text: string, file: string): LayerReadResult {
   const displayName = displayNameOf(file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // NOTE: YAML 1.1 tags (`!!binary`, `!!set`, `!!timestamp`) stay unresolved: they would turn a
+  // value into a Buffer, Set or Date, which the schema then reports field by field of its methods
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, resolveKnownTags: false });
   const problems: PolicyProblem[] = [];
   for (const error of doc.errors) {
     const pos = lineCounter.linePos(error.pos[0]);
     problems.push({
       code: 'HR_POLICY_YAML',
-      message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').toLowerCase(),
+      message: clipMessage(error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').toLowerCase()),
       where: { file: displayName, line: pos.line, column: pos.col },
     });
   }
@@ -147,6 +159,10 @@ export function parseLayer(text: string, file: string): LayerReadResult {
     // the yaml library refuses aliases that would expand without bound ("billion laughs")
     return { layer: null, problems: [{ code: 'HR_POLICY_YAML', message: aliasProblem(error), where: firstAlias(doc, lineCounter, displayName) }] };
   }
+  if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
+    const message = raw === null || raw === undefined ? 'the file holds no policy: a layer starts with `hedgerow: 1` and `layer: …`' : 'the file must be a mapping of fields (`hedgerow: 1`, `layer: …`), not a list or a single value';
+    return { layer: null, problems: [{ code: 'HR_POLICY_SCHEMA', message, where: locate([]) }] };
+  }
   const parsed = layerSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -156,7 +172,7 @@ export function parseLayer(text: string, file: string): LayerReadResult {
         issue.code === 'unrecognized_keys' && issue.keys.length === 1
           ? locateKey(doc, lineCounter, displayName, path, issue.keys[0]!)
           : locate(path);
-      problems.push({ code: 'HR_POLICY_SCHEMA', message: describeZodIssue(issue, raw), where });
+      problems.push({ code: 'HR_POLICY_SCHEMA', message: clipMessage(describeZodIssue(issue, raw)), where });
     }
     return { layer: null, problems };
   }

@@ -130,6 +130,12 @@ function failUpstream(ctx: ProxyContext, socket: Socket, err: unknown, target: H
  * ServerResponse on the socket, then the connection is closed.
  */
 function answerAsPlainHttp(ctx: ProxyContext, req: IncomingMessage, socket: Socket, head: Buffer): void {
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+    // node parses no body after an upgrade, so it could never be forwarded
+    ctx.stats.badRequests++;
+    return writeRawResponse(socket, 400, 'a request that asks to switch protocols (Upgrade) cannot carry a body through this proxy: send it without the Upgrade header\n');
+  }
   if (head.length > 0) socket.unshift(head);
   const res = new ServerResponse(req);
   res.shouldKeepAlive = false;

@@ -72,6 +72,8 @@ function checkProblems(problems: readonly PolicyProblem[], label: string): void 
     assert.match(problem.code, /^HR_POLICY_[A-Z_]+$/, `${label}: code ${problem.code}`);
     assert.equal(typeof problem.message, 'string');
     assert.ok(problem.message.length > 0, `${label}: an empty message`);
+    // a clear message is a sentence, not a dump (a Buffer's method names listed as unknown fields)
+    assert.ok(problem.message.length < 1000, `${label}: a message of ${problem.message.length} characters: ${problem.message.slice(0, 200)}…`);
     assert.ok(problem.where.file, `${label}: no file for ${problem.code} ${problem.message}`);
     if (!WHOLE_FILE.has(problem.code)) assert.ok(Number.isInteger(problem.where.line) && problem.where.line! >= 1, `${label}: no line for ${problem.code} ${problem.message} (${JSON.stringify(problem.where)})`);
   }
@@ -155,6 +157,39 @@ describe('policy files under hostile edits', () => {
         ['HR_POLICY_LAYERS', 'parent layer `/dev/zero` cannot be read', 5],
       ],
     );
+  });
+
+  it('regression: answers an empty file and YAML 1.1 tags with one clear problem each, at a line', () => {
+    // Found by this suite: an empty file's problem had no line, and `!!binary` made a value a
+    // Buffer whose method names came back as a hundred "unknown fields".
+    const cases: Array<[string, RegExp, number]> = [
+      ['', /holds no policy/, 1],
+      ['# nothing but a comment\n', /holds no policy/, 1],
+      ['- a list\n', /must be a mapping/, 1],
+      ['!!binary aGVsbG8=\n', /must be a mapping/, 1],
+      ['hedgerow: 1\nlayer: school\nid: s\nname: !!set {a}\n', /must be string/, 4],
+    ];
+    for (const [text, message, line] of cases) {
+      const file = join(dir, 'odd.yaml');
+      writeFileSync(file, text);
+      const problems = lintPolicy(file).filter((p) => message.test(p.message));
+      assert.equal(problems.length, 1, `${JSON.stringify(text)}: ${JSON.stringify(lintPolicy(file))}`);
+      assert.equal(problems[0]!.where.line, line);
+      checkProblems(lintPolicy(file), JSON.stringify(text));
+    }
+  });
+
+  it('regression: quotes only the start of a huge token or key in a problem', () => {
+    // Found by this suite: problems quoted the whole offending token, a line of 70 KB included.
+    const file = join(dir, 'long.yaml');
+    for (const text of [`hedgerow: 1\nlayer: school\nname: "${'/'.repeat(70_000)}\nid: "x\n`, `hedgerow: 1\nlayer: school\nid: s\nname: S\n${'A'.repeat(900)}: 1\n`]) {
+      writeFileSync(file, text);
+      const problems = lintPolicy(file);
+      assert.ok(problems.length > 0);
+      for (const problem of problems) assert.ok(problem.message.length <= 300, `${problem.message.length}: ${problem.message.slice(0, 100)}`);
+    }
+    const [unknown] = lintPolicy(file);
+    assert.equal(unknown!.message, `unknown field \`${'A'.repeat(60)}…\``);
   });
 
   it('refuses a policy file over the size limit before parsing it', () => {
