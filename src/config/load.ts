@@ -57,7 +57,13 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
       problems.push({ message: error.message.split('\n')[0]!.toLowerCase(), where: { file, line: pos.line, column: pos.col } });
     }
     if (problems.length > 0) return { config: null, problems, file };
-    const value: unknown = doc.toJS();
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // the yaml library refuses aliases that would expand without bound ("billion laughs")
+      return { config: null, problems: [{ message: `the configuration cannot be expanded: ${(error as Error).message.split('\n')[0]!.toLowerCase()}`, where: { file } }], file };
+    }
     if (value !== null && value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
       return { config: null, problems: [{ message: 'the configuration must be a mapping', where: { file } }], file };
     }
